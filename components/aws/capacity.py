@@ -1,0 +1,217 @@
+"""Capacity on an EKS cluster: the GPU tiers (reserved, capacity_block, spot, on_demand) and system nodes.
+
+Every GPU node group: the EKS AL2023 NVIDIA AMI, a launch template with IMDSv2 required (hop limit 1),
+root volumes encrypted with the site's data key, no public IPs, the GPU taint, and labels naming
+jurisdiction, site, tier and overflow rank. Per tier kind:
+- reserved: an On-Demand Capacity Reservation per AZ (targeted, protected) and a node group per AZ whose
+  launch template targets it, sized exactly to it;
+- capacity_block: a node group (capacity type CAPACITY_BLOCK) targeting the given block;
+- spot: capacity type SPOT over several instance types, from 0 (scale to zero) to max;
+- on_demand: from 0 to max, the last resort.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+import pulumi_aws as aws
+
+from components.decisions.aws import CAPACITY_TYPE, ami_type, node_group_scaling
+from components.decisions.labels import Taint, eks_taint_effect
+from components.decisions.placement import TierPlacement
+from components.passthrough import merge
+from components.spec import TierSpec
+from components.spec.models import SystemNodesSpec
+from components.vocabulary import TierKind
+
+ROOT_DEVICE = "/dev/xvda"
+
+
+def launch_template_defaults(disk_size_gib: int, data_key_arn: pulumi.Input[str], name: str) -> dict[str, Any]:
+    """Secure launch-template settings shared by every node group."""
+    return {
+        "metadata_options": {
+            "http_endpoint": "enabled",
+            "http_tokens": "required",
+            "http_put_response_hop_limit": 1,
+            "instance_metadata_tags": "disabled",
+        },
+        "block_device_mappings": [
+            {
+                "device_name": ROOT_DEVICE,
+                "ebs": {
+                    "volume_size": disk_size_gib,
+                    "volume_type": "gp3",
+                    "encrypted": "true",
+                    "kms_key_id": data_key_arn,
+                    "delete_on_termination": "true",
+                },
+            }
+        ],
+        "network_interfaces": [{"associate_public_ip_address": "false", "delete_on_termination": "true"}],
+        "update_default_version": True,
+        "tag_specifications": [
+            {"resource_type": "instance", "tags": {"Name": name}},
+            {"resource_type": "volume", "tags": {"Name": name}},
+        ],
+    }
+
+
+class CapacityTier(pulumi.ComponentResource):
+    """One tier's node groups (one per AZ for reserved capacity, else one spanning the tier's AZs)."""
+
+    node_groups: dict[str, aws.eks.NodeGroup]  # keyed by AZ, or by "all" for a multi-AZ group
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        tier: TierSpec,
+        placement: TierPlacement,
+        cluster_name: pulumi.Input[str],
+        node_role_arn: pulumi.Input[str],
+        subnet_ids: dict[str, pulumi.Input[str]],
+        data_key_arn: pulumi.Input[str],
+        labels: dict[str, str],
+        taints: list[Taint],
+        depends_on: list[pulumi.Resource],
+        where: str,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        super().__init__("gpufabric:aws:CapacityTier", name, None, opts)
+        self._tier, self._where = tier, where
+        self._common = {
+            "cluster_name": cluster_name,
+            "node_role_arn": node_role_arn,
+            "ami_type": ami_type(tier.instance_types),
+            "instance_types": tier.instance_types,
+            "capacity_type": CAPACITY_TYPE[tier.kind],
+            "labels": labels,
+            "taints": [{"key": t.key, "value": t.value, "effect": eks_taint_effect(t.effect)} for t in taints],
+            "update_config": {"max_unavailable": 1},
+        }
+        self._lt_defaults = launch_template_defaults(tier.disk_size_gib, data_key_arn, name)
+        self._depends_on = depends_on
+        self.node_groups = {}
+
+        if tier.kind == TierKind.RESERVED:
+            for zone, count in placement.per_zone_count.items():
+                zone_name = f"{name}-{zone}"
+                reservation = aws.ec2.CapacityReservation(
+                    zone_name,
+                    instance_type=tier.instance_types[0],
+                    instance_platform="Linux/UNIX",
+                    availability_zone=zone,
+                    instance_count=count,
+                    instance_match_criteria="targeted",
+                    end_date_type="unlimited",
+                    ebs_optimized=True,
+                    tags={"Name": zone_name},
+                    opts=pulumi.ResourceOptions(parent=self, protect=True),
+                )
+                self.node_groups[zone] = self._node_group(
+                    zone_name,
+                    [subnet_ids[zone]],
+                    count=count,
+                    reservation={"capacity_reservation_target": {"capacity_reservation_id": reservation.id}},
+                )
+        elif tier.kind == TierKind.CAPACITY_BLOCK:
+            ((zone, count),) = placement.per_zone_count.items()
+            self.node_groups[zone] = self._node_group(
+                f"{name}-{zone}",
+                [subnet_ids[zone]],
+                count=count,
+                reservation={"capacity_reservation_target": {"capacity_reservation_id": tier.reservation_id}},
+                market={"market_type": "capacity-block"},
+            )
+        else:
+            self.node_groups["all"] = self._node_group(
+                name, [subnet_ids[z] for z in placement.zones], count=None
+            )
+        self.register_outputs({"node_groups": {k: g.node_group_name for k, g in self.node_groups.items()}})
+
+    def _node_group(
+        self,
+        name: str,
+        subnets: list[pulumi.Input[str]],
+        *,
+        count: int | None,
+        reservation: dict[str, Any] | None = None,
+        market: dict[str, Any] | None = None,
+    ) -> aws.eks.NodeGroup:
+        tier = self._tier
+        child = pulumi.ResourceOptions(parent=self)
+        lt_args = dict(self._lt_defaults)
+        if reservation:
+            lt_args["capacity_reservation_specification"] = reservation
+        if market:
+            lt_args["instance_market_options"] = market
+        template = aws.ec2.LaunchTemplate(
+            name,
+            **merge(lt_args, tier.launch_template_args, args_class=aws.ec2.LaunchTemplateArgs,
+                    where=f"{self._where}.launch_template_args"),
+            opts=child,
+        )
+        scaling = node_group_scaling(tier.kind, count=count, min_nodes=tier.min, max_nodes=tier.max)
+        elastic = count is None
+        return aws.eks.NodeGroup(
+            name,
+            **merge(
+                {
+                    **self._common,
+                    "subnet_ids": subnets,
+                    "scaling_config": {
+                        "min_size": scaling.min_size,
+                        "max_size": scaling.max_size,
+                        "desired_size": scaling.desired_size,
+                    },
+                    "launch_template": {"id": template.id, "version": template.latest_version.apply(str)},
+                },
+                tier.node_group_args,
+                args_class=aws.eks.NodeGroupArgs,
+                where=f"{self._where}.node_group_args",
+            ),
+            # The cluster autoscaler owns the desired size of elastic tiers once they exist.
+            opts=pulumi.ResourceOptions(
+                parent=self,
+                depends_on=self._depends_on,
+                ignore_changes=["scalingConfig.desiredSize"] if elastic else None,
+            ),
+        )
+
+
+class SystemNodes(pulumi.ComponentResource):
+    """Untainted on-demand nodes for cluster services; same hardening as the GPU nodes."""
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        spec: SystemNodesSpec,
+        cluster_name: pulumi.Input[str],
+        node_role_arn: pulumi.Input[str],
+        subnet_ids: list[pulumi.Input[str]],
+        data_key_arn: pulumi.Input[str],
+        labels: dict[str, str],
+        depends_on: list[pulumi.Resource],
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        super().__init__("gpufabric:aws:SystemNodes", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        template = aws.ec2.LaunchTemplate(name, **launch_template_defaults(50, data_key_arn, name), opts=child)
+        self.node_group = aws.eks.NodeGroup(
+            name,
+            cluster_name=cluster_name,
+            node_role_arn=node_role_arn,
+            ami_type="AL2023_x86_64_STANDARD",
+            instance_types=spec.instance_types,
+            capacity_type="ON_DEMAND",
+            labels=labels,
+            subnet_ids=subnet_ids,
+            scaling_config={"min_size": spec.min, "max_size": spec.max, "desired_size": spec.min},
+            update_config={"max_unavailable": 1},
+            launch_template={"id": template.id, "version": template.latest_version.apply(str)},
+            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        self.register_outputs({"node_group": self.node_group.node_group_name})

@@ -1,0 +1,116 @@
+"""GpuCluster: an EKS control plane reachable only from inside the VPC.
+
+Bill of materials: cluster IAM role (AWS-managed cluster policy only); control-plane log group encrypted
+with the site's data key; the cluster (private endpoint, secrets encrypted with the site's secrets key, all
+control-plane logs, access entries with authentication mode API, no implicit creator admin); the node IAM
+role shared by the GPU node groups; admin access entries; the core add-ons.
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+from components.decisions import iam
+from components.decisions.labels import role_name_of
+from components.passthrough import merge
+from components.spec import ClusterSpec
+
+ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
+ADDONS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
+
+
+class GpuCluster(pulumi.ComponentResource):
+    cluster: aws.eks.Cluster
+    node_role: aws.iam.Role
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        spec: ClusterSpec,
+        cluster_name: str,
+        account: iam.Account,
+        subnet_ids: list[pulumi.Input[str]],
+        secrets_key_arn: pulumi.Input[str],
+        data_key_arn: pulumi.Input[str],
+        where: str,
+        opts: pulumi.ResourceOptions,
+    ) -> None:
+        super().__init__("gpufabric:aws:GpuCluster", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+
+        cluster_role = aws.iam.Role(
+            f"{name}-cluster", assume_role_policy=iam.assume_role_policy(account, "eks"), opts=child
+        )
+        attachments = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-cluster-{policy}", role=cluster_role.name, policy_arn=account.managed_policy(policy),
+                opts=child,
+            )
+            for policy in iam.CLUSTER_POLICIES
+        ]
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane",
+            name=f"/aws/eks/{cluster_name}/cluster",
+            kms_key_id=data_key_arn,
+            retention_in_days=spec.log_retention_days,
+            opts=child,
+        )
+        self.cluster = aws.eks.Cluster(
+            name,
+            **merge(
+                {
+                    "name": cluster_name,
+                    "version": spec.kubernetes_version,
+                    "role_arn": cluster_role.arn,
+                    "vpc_config": {
+                        "subnet_ids": subnet_ids,
+                        "endpoint_private_access": True,
+                        "endpoint_public_access": spec.endpoint_public_access,
+                        **({"public_access_cidrs": spec.public_access_cidrs} if spec.public_access_cidrs else {}),
+                    },
+                    "encryption_config": {"provider": {"key_arn": secrets_key_arn}, "resources": ["secrets"]},
+                    "enabled_cluster_log_types": list(spec.log_types),
+                    "access_config": {
+                        "authentication_mode": "API",
+                        "bootstrap_cluster_creator_admin_permissions": False,
+                    },
+                    "bootstrap_self_managed_addons": False,
+                },
+                spec.cluster_args,
+                args_class=aws.eks.ClusterArgs,
+                where=f"{where}.cluster_args",
+            ),
+            opts=pulumi.ResourceOptions(parent=self, protect=True, depends_on=[log_group, *attachments]),
+        )
+
+        self.node_role = aws.iam.Role(
+            f"{name}-nodes", assume_role_policy=iam.assume_role_policy(account, "ec2"), opts=child
+        )
+        self.node_policies = [
+            aws.iam.RolePolicyAttachment(
+                f"{name}-nodes-{policy}", role=self.node_role.name, policy_arn=account.managed_policy(policy),
+                opts=child,
+            )
+            for policy in iam.NODE_POLICIES
+        ]
+
+        for arn in spec.admin_role_arns:
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{role_name_of(arn)}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD", opts=child
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{role_name_of(arn)}",
+                cluster_name=self.cluster.name,
+                principal_arn=entry.principal_arn,
+                policy_arn=f"arn:{account.partition}:eks::aws:cluster-access-policy/{ADMIN_POLICY}",
+                access_scope={"type": "cluster"},
+                opts=child,
+            )
+        for addon in ADDONS:
+            aws.eks.Addon(f"{name}-{addon}", cluster_name=self.cluster.name, addon_name=addon, opts=child)
+
+        self.register_outputs(
+            {"cluster_name": self.cluster.name, "endpoint": self.cluster.endpoint, "node_role_arn": self.node_role.arn}
+        )

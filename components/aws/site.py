@@ -1,0 +1,122 @@
+"""AwsSite: one sovereign GPU site in an AWS region, from network to GPU tiers.
+
+Bill of materials: a provider pinned to the site's region with the residency tags as default tags; the
+site's KMS keys; a PrivateNetwork; a GpuCluster with system nodes; one CapacityTier per tier of the spec.
+What to place where was decided by `components.decisions`; this class only declares it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+import pulumi_aws as aws
+
+from components.aws import facts
+from components.aws.capacity import CapacityTier, SystemNodes
+from components.aws.cluster import GpuCluster
+from components.aws.keys import SiteKeys
+from components.aws.network import PrivateNetwork
+from components.decisions import labels as naming
+from components.decisions.network import plan_subnets
+from components.decisions.placement import place_tier, site_zones
+from components.spec import AwsSiteSpec
+
+
+@dataclass(frozen=True)
+class SiteContext:
+    """What a site needs to know about the fabric around it."""
+
+    stack: str
+    jurisdiction: str
+    fabric_tags: dict[str, str]
+    ranks: dict[str, int]  # tier name -> overflow rank across the whole fabric
+    where: str  # the site's key path in the stack file, for errors
+
+
+class AwsSite(pulumi.ComponentResource):
+    def __init__(self, name: str, *, site: AwsSiteSpec, ctx: SiteContext, opts: pulumi.ResourceOptions | None = None):
+        super().__init__("gpufabric:aws:Site", name, None, opts)
+        tags = naming.resource_tags(
+            stack=ctx.stack, jurisdiction=ctx.jurisdiction, site=site.name,
+            fabric_tags=ctx.fabric_tags, site_tags=site.tags,
+        )
+        provider = aws.Provider(
+            name, region=site.region, default_tags={"tags": tags}, opts=pulumi.ResourceOptions(parent=self)
+        )
+        inside = pulumi.ResourceOptions(parent=self, provider=provider)
+
+        account = facts.account(provider, site.region)
+        offered = facts.offered_zones(provider, site.region, [t for tier in site.tiers for t in tier.instance_types])
+        zones = site_zones(site.network.availability_zones, offered)
+        placements = {
+            tier.name: place_tier(
+                site=site.name, region=site.region, tier=tier.name, kind=tier.kind,
+                instance_types=tier.instance_types, count=tier.count, tier_zones=tier.availability_zones,
+                site_zone_list=zones, offered=offered,
+            )
+            for tier in site.tiers
+        }
+
+        self.keys = SiteKeys(name, account=account, opts=inside)
+        self.network = PrivateNetwork(
+            name,
+            spec=site.network,
+            region=site.region,
+            plan=plan_subnets(site.network.cidr, zones, site.network.subnet_prefix, site.network.egress == "nat"),
+            account=account,
+            data_key_arn=self.keys.data.arn,
+            where=f"{ctx.where}.network",
+            opts=inside,
+        )
+        self.cluster = GpuCluster(
+            name,
+            spec=site.cluster,
+            cluster_name=naming.cluster_name(ctx.stack, site.name),
+            account=account,
+            subnet_ids=list(self.network.subnet_ids.values()),
+            secrets_key_arn=self.keys.secrets.arn,
+            data_key_arn=self.keys.data.arn,
+            where=f"{ctx.where}.cluster",
+            opts=inside,
+        )
+        ready = [self.cluster.cluster, *self.cluster.node_policies]
+        SystemNodes(
+            f"{name}-system",
+            spec=site.cluster.system_nodes,
+            cluster_name=self.cluster.cluster.name,
+            node_role_arn=self.cluster.node_role.arn,
+            subnet_ids=list(self.network.subnet_ids.values()),
+            data_key_arn=self.keys.data.arn,
+            labels={naming.v.LABEL_SITE: site.name, naming.v.LABEL_REGION: site.region},
+            depends_on=ready,
+            opts=inside,
+        )
+        self.tiers = {
+            tier.name: CapacityTier(
+                naming.tier_resource_name(site.name, tier.name),
+                tier=tier,
+                placement=placements[tier.name],
+                cluster_name=self.cluster.cluster.name,
+                node_role_arn=self.cluster.node_role.arn,
+                subnet_ids=self.network.subnet_ids,
+                data_key_arn=self.keys.data.arn,
+                labels=naming.node_labels(
+                    jurisdiction=ctx.jurisdiction, site=site.name, region=site.region, tier=tier.name,
+                    kind=tier.kind, rank=ctx.ranks[tier.name], extra=tier.labels,
+                ),
+                taints=naming.gpu_taints(),
+                depends_on=ready,
+                where=f"{ctx.where}.tiers[{tier.name}]",
+                opts=inside,
+            )
+            for tier in site.tiers
+        }
+        self.register_outputs(
+            {
+                "region": site.region,
+                "zones": zones,
+                "cluster_name": self.cluster.cluster.name,
+                "vpc_id": self.network.vpc.id,
+            }
+        )

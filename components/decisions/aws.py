@@ -1,0 +1,50 @@
+"""AWS-specific decisions: endpoint service names, AMI types, capacity types, node group scaling."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from components.vocabulary import TierKind
+
+# What GPU nodes in a private subnet need to reach without internet: images (ECR + S3 layers), tokens
+# (STS), node bootstrap (EC2, EKS, EKS auth), load balancers (ELB) and logs.
+INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "ec2", "elasticloadbalancing", "logs", "eks", "eks-auth")
+GATEWAY_ENDPOINTS = ("s3",)
+
+CAPACITY_TYPE = {
+    TierKind.RESERVED: "ON_DEMAND",  # ODCR instances are on-demand instances launched into the reservation
+    TierKind.CAPACITY_BLOCK: "CAPACITY_BLOCK",
+    TierKind.SPOT: "SPOT",
+    TierKind.ON_DEMAND: "ON_DEMAND",
+}
+
+_ARM_FAMILIES = ("g5g",)
+
+
+def endpoint_service_name(region: str, service: str) -> str:
+    """The VPC endpoint service name AWS uses (what `ec2:DescribeVpcEndpointServices` answers)."""
+    prefix = "cn.com.amazonaws" if region.startswith("cn-") else "com.amazonaws"
+    return f"{prefix}.{region}.{service}"
+
+
+def ami_type(instance_types: list[str]) -> str:
+    """EKS-optimised AL2023 with the NVIDIA driver and container toolkit, for the types' architecture."""
+    arm = {t.split(".")[0] in _ARM_FAMILIES for t in instance_types}
+    if len(arm) > 1:
+        raise ValueError(f"instance types mix arm64 and x86_64: {', '.join(instance_types)}")
+    return "AL2023_ARM_64_NVIDIA" if arm.pop() else "AL2023_x86_64_NVIDIA"
+
+
+@dataclass(frozen=True)
+class Scaling:
+    min_size: int
+    max_size: int
+    desired_size: int
+
+
+def node_group_scaling(kind: TierKind, *, count: int | None, min_nodes: int | None, max_nodes: int | None) -> Scaling:
+    """Committed tiers hold exactly their count; elastic tiers start at their floor (0: scale to zero)."""
+    if count is not None:
+        return Scaling(count, count, count)
+    floor = min_nodes or 0
+    return Scaling(floor, max_nodes or 1, floor)

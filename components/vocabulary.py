@@ -1,0 +1,61 @@
+"""The shared vocabulary: tier kinds, site kinds, and the Kubernetes label and taint names.
+
+One home for every word that more than one module (spec, decisions, components, policies, sizing) must agree
+on. Import from here; never spell a label or a tier kind as a literal elsewhere.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TierKind(StrEnum):
+    """How a capacity tier is bought. The declaration order is the default overflow order."""
+
+    OWNED = "owned"  # hardware you own (on-prem): always on, already paid
+    RESERVED = "reserved"  # committed capacity (AWS ODCR, GCP reservation): paid every hour, guaranteed
+    CAPACITY_BLOCK = "capacity_block"  # a fixed, prepaid window of guaranteed capacity (EC2 Capacity Blocks)
+    SPOT = "spot"  # spare capacity at a discount, interruptible, scales to zero
+    ON_DEMAND = "on_demand"  # pay per hour, no commitment, the last resort
+
+
+class SiteKind(StrEnum):
+    AWS = "aws"
+    GCP = "gcp"
+    ONPREM = "onprem"
+
+
+DEFAULT_TIER_ORDER: tuple[TierKind, ...] = tuple(TierKind)
+
+# Tiers whose node count is fixed by a commitment; the others are elastic (min/max).
+COMMITTED_TIERS: frozenset[TierKind] = frozenset({TierKind.OWNED, TierKind.RESERVED, TierKind.CAPACITY_BLOCK})
+ELASTIC_TIERS: frozenset[TierKind] = frozenset({TierKind.SPOT, TierKind.ON_DEMAND})
+
+# Which tier kinds each site kind can have (owned hardware only exists on-prem).
+SITE_TIER_KINDS: dict[SiteKind, frozenset[TierKind]] = {
+    SiteKind.AWS: frozenset({TierKind.RESERVED, TierKind.CAPACITY_BLOCK, TierKind.SPOT, TierKind.ON_DEMAND}),
+    SiteKind.GCP: frozenset({TierKind.RESERVED, TierKind.SPOT, TierKind.ON_DEMAND}),
+    SiteKind.ONPREM: frozenset({TierKind.OWNED}),
+}
+
+# Site kinds whose components exist today; the others are rejected with "not yet supported".
+SUPPORTED_SITE_KINDS: frozenset[SiteKind] = frozenset({SiteKind.AWS})
+
+LABEL_PREFIX = "gpufabric.io"
+LABEL_SITE = f"{LABEL_PREFIX}/site"
+LABEL_TIER = f"{LABEL_PREFIX}/tier"
+LABEL_TIER_KIND = f"{LABEL_PREFIX}/tier-kind"
+LABEL_OVERFLOW_RANK = f"{LABEL_PREFIX}/overflow-rank"
+LABEL_JURISDICTION = f"{LABEL_PREFIX}/jurisdiction"
+LABEL_REGION = "topology.kubernetes.io/region"
+
+GPU_TAINT_KEY = "nvidia.com/gpu"
+GPU_TAINT_VALUE = "true"
+GPU_TAINT_EFFECT = "NoSchedule"
+
+# Cloud resource tags (AWS tags / GCP labels) that carry residency and cost attribution.
+TAG_JURISDICTION = "gpufabric:jurisdiction"
+TAG_SITE = "gpufabric:site"
+TAG_STACK = "gpufabric:stack"
+TAG_TIER = "gpufabric:tier"
+TAG_COST_CENTER = "cost-center"

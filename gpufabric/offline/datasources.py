@@ -1,0 +1,120 @@
+"""Answers to data-source calls (invokes) during an offline plan.
+
+Availability zones and instance-type offerings come from moto's recorded AWS data, so an offline plan
+places GPU types in the AZs that really offer them. Identity and partition are fixed test values. A call
+nobody answers is an error naming its token: an offline plan never makes up data silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
+from components.decisions.aws import endpoint_service_name
+from components.jurisdictions import aws_partition_of
+
+OFFLINE_ACCOUNT_ID = "123456789012"
+_DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com",
+               "aws-eusc": "amazonaws.eu"}
+
+
+class UnansweredCall(Exception):
+    """A data source the offline engine has no answer for."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__(
+            f"the offline plan has no answer for data source {token!r}; "
+            "add it to gpufabric/offline/datasources.py or avoid it in offline runs"
+        )
+        self.token = token
+
+
+@lru_cache(maxsize=64)
+def _moto_region(region: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
+    """(AZ names, (instance type, AZ) offerings) of a region, from moto, once per process and region."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "offline")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "offline")
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name=region)
+        zones = tuple(sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]))
+        offerings: list[tuple[str, str]] = []
+        paginator = ec2.get_paginator("describe_instance_type_offerings")
+        for page in paginator.paginate(LocationType="availability-zone"):
+            offerings += [(o["InstanceType"], o["Location"]) for o in page["InstanceTypeOfferings"]]
+    return zones, tuple(sorted(offerings))
+
+
+def availability_zones(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    zones, _ = _moto_region(region)
+    return {
+        "id": region,
+        "names": list(zones),
+        "zoneIds": [f"{region}-az{i + 1}" for i in range(len(zones))],
+        "groupNames": [region] * len(zones),
+        "state": args.get("state", "available"),
+    }
+
+
+def instance_type_offerings(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    _, offerings = _moto_region(region)
+    wanted: set[str] | None = None
+    for f in args.get("filters") or []:
+        if f.get("name") == "instance-type":
+            wanted = set(f.get("values") or [])
+    rows = [(t, z) for t, z in offerings if wanted is None or t in wanted]
+    return {
+        "id": region,
+        "instanceTypes": [t for t, _ in rows],
+        "locations": [z for _, z in rows],
+        "locationTypes": ["availability-zone"] * len(rows),
+    }
+
+
+def caller_identity(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    partition = aws_partition_of(region)
+    return {
+        "id": OFFLINE_ACCOUNT_ID,
+        "accountId": OFFLINE_ACCOUNT_ID,
+        "arn": f"arn:{partition}:iam::{OFFLINE_ACCOUNT_ID}:user/gpufabric-offline",
+        "userId": "AIDAOFFLINEPLAN",
+    }
+
+
+def partition(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    name = aws_partition_of(region)
+    return {"id": name, "partition": name, "dnsSuffix": _DNS_SUFFIX[name], "reverseDnsPrefix": "com.amazonaws"}
+
+
+def region_info(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com",
+            "description": region}
+
+
+def vpc_endpoint_service(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    name = endpoint_service_name(region, args["service"])
+    return {"id": name, "serviceName": name, "serviceType": args.get("serviceType", "Interface"),
+            "service": args["service"], "availabilityZones": list(_moto_region(region)[0]),
+            "privateDnsName": f"{args['service']}.{region}.amazonaws.com"}
+
+
+ANSWERS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
+    "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": instance_type_offerings,
+    "aws:index/getCallerIdentity:getCallerIdentity": caller_identity,
+    "aws:index/getPartition:getPartition": partition,
+    "aws:index/getRegion:getRegion": region_info,
+    "aws:ec2/getVpcEndpointService:getVpcEndpointService": vpc_endpoint_service,
+}
+
+
+def answer(token: str, region: str, args: dict[str, Any]) -> dict[str, Any]:
+    try:
+        fn = ANSWERS[token]
+    except KeyError:
+        raise UnansweredCall(token) from None
+    return fn(region, args)
