@@ -1,0 +1,34 @@
+"""What several commands share: choosing the stack (`--stack` or `--config`) and running the offline plan."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from rich.console import Console
+
+from components.errors import InputError
+from components.spec import LoadedStack, load_stack_file, stack_file
+from gpufabric.offline import Plan, plan_stack
+
+stderr = Console(stderr=True)
+
+
+def load(stack: str | None, config: Path | None) -> LoadedStack:
+    """Exactly one of `--stack NAME` and `--config PATH`."""
+    if (stack is None) == (config is None):
+        raise InputError("command line", "--stack/--config", "exactly one of --stack NAME or --config PATH",
+                         "both" if stack else "neither")
+    if config is not None:
+        return load_stack_file(config)
+    return load_stack_file(stack_file(stack))  # type: ignore[arg-type]
+
+
+def run_plan(loaded: LoadedStack, *, quiet: bool = False) -> Plan:
+    """The offline plan, with a spinner counting resources on stderr when a person is watching."""
+    if quiet or not sys.stderr.isatty():
+        return plan_stack(loaded)
+    with stderr.status(f"planning stack {loaded.stack} offline ...") as status:
+        return plan_stack(
+            loaded, on_resource=lambda n: status.update(f"planning stack {loaded.stack} offline: {n} resources")
+        )

@@ -1,0 +1,130 @@
+"""`gpufabric plan`: the offline plan of a stack, for people (table) or programs (json)."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from components.errors import InputError
+from components.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
+from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
+from gpufabric.cli.common import load, run_plan
+from gpufabric.offline import Plan
+
+
+class PlanFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+
+
+@app.command("plan")
+def plan_command(
+    stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<NAME>.yaml")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="Path of any stack file")] = None,
+    fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="table for people, json for programs")] = (
+        PlanFormat.table
+    ),
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output here instead of stdout")] = None,
+) -> None:
+    """Plan a stack offline: run the real Pulumi program under mocks and show what it would create."""
+    try:
+        loaded = load(stack, config)
+        plan = run_plan(loaded, quiet=fmt == PlanFormat.json)
+    except InputError as err:
+        raise fail_input(err) from None
+    plan.violations = evaluate(plan)
+    if fmt == PlanFormat.json:
+        text = plan.to_json() + "\n"
+        if out:
+            out.write_text(text, encoding="utf-8")
+        else:
+            typer.echo(text, nl=False)
+    else:
+        console = Console(record=out is not None, width=None if sys.stdout.isatty() and not out else 150)
+        render(plan, console)
+        if out:
+            out.write_text(console.export_text(), encoding="utf-8")
+    mandatory = [v for v in plan.violations if v.get("enforcement") == "mandatory"]
+    raise typer.Exit(EXIT_VIOLATION if mandatory else EXIT_OK)
+
+
+def evaluate(plan: Plan) -> list[dict[str, Any]]:
+    """Policy violations of the plan, as JSON objects (empty until the policy packs are installed)."""
+    try:
+        from gpufabric.cli.check import evaluate_plan
+    except ImportError:
+        return []
+    return [v.to_dict() if hasattr(v, "to_dict") else dict(v) for v in evaluate_plan(plan)]
+
+
+def tier_rows(plan: Plan) -> list[dict[str, Any]]:
+    """One row per GPU tier, read back from the node groups in the resource graph."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in plan.by_type(NODE_GROUP):
+        labels = r["inputs"].get("labels", {})
+        if LABEL_TIER not in labels:
+            continue
+        key = (labels[LABEL_SITE], labels[LABEL_TIER])
+        scaling = r["inputs"]["scalingConfig"]
+        row = rows.setdefault(
+            key,
+            {
+                "site": key[0],
+                "tier": key[1],
+                "kind": labels[LABEL_TIER_KIND],
+                "rank": int(labels[LABEL_OVERFLOW_RANK]),
+                "region": r["region"],
+                "instance_types": r["inputs"].get("instanceTypes", []),
+                "capacity_type": r["inputs"].get("capacityType"),
+                "node_groups": 0,
+                "min": 0,
+                "max": 0,
+            },
+        )
+        row["node_groups"] += 1
+        row["min"] += int(scaling["minSize"])
+        row["max"] += int(scaling["maxSize"])
+    return sorted(rows.values(), key=lambda row: row["rank"])
+
+
+def render(plan: Plan, console: Console) -> None:
+    console.print(
+        f"[bold]Stack[/bold] {plan.stack}  [bold]jurisdiction[/bold] {plan.jurisdiction}  "
+        f"[bold]resources[/bold] {sum(r['custom'] for r in plan.resources)}  ([dim]{plan.stack_file}[/dim])"
+    )
+    tiers = Table(title="GPU capacity, in overflow order", title_justify="left")
+    for col in ("#", "site", "region", "tier", "kind", "capacity type", "instance types", "nodes", "groups"):
+        tiers.add_column(col, justify="right" if col in ("#", "nodes", "groups") else "left")
+    for row in tier_rows(plan):
+        nodes = str(row["min"]) if row["min"] == row["max"] else f"{row['min']}-{row['max']}"
+        tiers.add_row(
+            str(row["rank"]), row["site"], row["region"] or "", row["tier"], row["kind"], row["capacity_type"] or "",
+            ", ".join(row["instance_types"]), nodes, str(row["node_groups"]),
+        )
+    console.print(tiers)
+    counts = Counter(r["type"] for r in plan.resources if r["custom"] and not r["type"].startswith("pulumi:"))
+    resources = Table(title="Resources by type", title_justify="left")
+    resources.add_column("type")
+    resources.add_column("count", justify="right")
+    for type_, n in sorted(counts.items()):
+        resources.add_row(type_, str(n))
+    console.print(resources)
+    if plan.violations:
+        v = Table(title="Policy violations", title_justify="left")
+        for col in ("enforcement", "policy", "resource", "message"):
+            v.add_column(col)
+        for item in plan.violations:
+            v.add_row(item["enforcement"], item["policy"], item.get("urn", "").rsplit("::", 1)[-1], item["message"])
+        console.print(v)
+    else:
+        console.print("[green]No policy violations.[/green]")
