@@ -84,6 +84,9 @@ def _unique_names(spec: FabricSpec) -> list[Issue]:
     return issues
 
 
+_PROVIDER_NAME = {"aws": "an AWS", "gcp": "a GCP", "onprem": "an on-prem"}
+
+
 def _in_jurisdiction(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
     issues = []
     for i, site in enumerate(spec.sites):
@@ -92,7 +95,7 @@ def _in_jurisdiction(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
             issues.append(
                 Issue(
                     ("sites", i, "region"),
-                    f"a {site.kind} region inside jurisdiction {j.name!r} ({', '.join(allowed)})",
+                    f"{_PROVIDER_NAME[site.kind]} region inside jurisdiction {j.name!r} ({', '.join(allowed)})",
                     repr(site.region),
                 )
             )
@@ -117,7 +120,10 @@ def _tier_kinds_fit_sites(spec: FabricSpec) -> list[Issue]:
 
 def _zones_in_region(spec: FabricSpec) -> list[Issue]:
     issues = []
+    j = spec.resolved_jurisdiction()
     for i, site in enumerate(spec.sites):
+        if not j.allows(site.kind, site.region):
+            continue  # the region is already reported; its zones would only repeat it
         zone_lists: list[tuple[Path, list[str]]] = []
         if site.network.availability_zones:
             zone_lists.append((("sites", i, "network", "availability_zones"), site.network.availability_zones))
