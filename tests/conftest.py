@@ -1,0 +1,120 @@
+"""Shared fixtures: stack files built in tmp_path from plain dicts, and the offline plan engine.
+
+The Pulumi runtime is process-global, so mocks are set by `gpufabric.offline.plan_stack` itself, once per
+run, from the single `plan_fabric` fixture below (never at module level). Plans are cached per session
+by the stack's content: many tests read the same resource graph, and each plan costs a second or more.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+STACKS = REPO / "stacks"
+
+
+def gpufabric_exe() -> Path:
+    """The console script of this checkout's virtualenv (else the one next to the running interpreter)."""
+    for candidate in (REPO / ".venv" / "bin" / "gpufabric", Path(sys.executable).parent / "gpufabric"):
+        if candidate.exists():
+            return candidate
+    raise RuntimeError("no gpufabric console script found: run `make install` first")
+
+
+# A small but complete fabric: one EU site (Stockholm) with a reserved, a spot and an on-demand tier.
+# Tests copy it (`base_fabric()`) and change what they are about.
+_BASE_FABRIC: dict[str, Any] = {
+    "jurisdiction": "eu",
+    "sites": [
+        {
+            "name": "aws-stockholm",
+            "kind": "aws",
+            "region": "eu-north-1",
+            "network": {"cidr": "10.40.0.0/16", "availability_zones": ["eu-north-1a", "eu-north-1b"]},
+            "tiers": [
+                {"name": "h100-reserved", "kind": "reserved", "instance_types": ["p5.48xlarge"], "count": 2},
+                {
+                    "name": "l40s-spot",
+                    "kind": "spot",
+                    "instance_types": ["g6e.xlarge", "g6e.12xlarge"],
+                    "min": 0,
+                    "max": 6,
+                },
+                {"name": "h100-on-demand", "kind": "on_demand", "instance_types": ["p5.48xlarge"], "max": 2},
+            ],
+        }
+    ],
+}
+
+
+@pytest.fixture(scope="session")
+def base_fabric() -> Callable[[], dict[str, Any]]:
+    """`base_fabric()` -> a fresh, valid `gpufabric:fabric` object (a deep copy) to change in a test."""
+    return lambda: copy.deepcopy(_BASE_FABRIC)
+
+
+def stack_document(fabric: Any, extra_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"config": {"gpufabric:fabric": fabric, **(extra_config or {})}}
+
+
+@pytest.fixture
+def write_stack(tmp_path: Path) -> Callable[..., Path]:
+    """`write_stack(fabric, name="test")` -> path of `Pulumi.<name>.yaml` in tmp_path holding that fabric.
+
+    `raw=` writes the given text verbatim instead (for YAML and file-level errors).
+    """
+
+    def write(
+        fabric: Any = None, *, name: str = "test", extra_config: dict[str, Any] | None = None, raw: str | None = None
+    ) -> Path:
+        path = tmp_path / f"Pulumi.{name}.yaml"
+        text = raw if raw is not None else yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False)
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
+    """`plan_fabric(fabric, name="test")` -> the offline `Plan` of a stack holding that fabric.
+
+    The one place tests run the offline engine (which sets Pulumi's mocks for each run). Results are cached
+    by content, so a stack planned by several tests is planned once per session (per xdist worker).
+    """
+    from components.spec import load_stack_file
+    from gpufabric.offline import plan_stack
+
+    cache: dict[str, Any] = {}
+    folder = tmp_path_factory.mktemp("stacks")
+
+    def plan(fabric: dict[str, Any], *, name: str = "test", extra_config: dict[str, Any] | None = None) -> Any:
+        key = json.dumps([name, fabric, extra_config], sort_keys=True)
+        if key not in cache:
+            sub = folder / f"s{len(cache)}"
+            sub.mkdir()
+            path = sub / f"Pulumi.{name}.yaml"
+            path.write_text(yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8")
+            cache[key] = plan_stack(load_stack_file(path))
+        return cache[key]
+
+    return plan
+
+
+@pytest.fixture(scope="session")
+def example_fabric() -> Callable[[str], dict[str, Any]]:
+    """The `gpufabric:fabric` object of an example stack in stacks/, as a dict."""
+
+    def read(stack: str) -> dict[str, Any]:
+        doc = yaml.safe_load((STACKS / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+        return doc["config"]["gpufabric:fabric"]
+
+    return read
