@@ -1,0 +1,379 @@
+"""GPU-fabric security rules as pure functions: private control planes, no public exposure, customer-
+managed encryption in the right jurisdiction, IMDSv2 and no admin wildcards in IAM.
+
+Rule numbers follow issue 3. The secure defaults live in the components; these rules are what makes a
+weakening (an escape hatch, an opted-in option) loud.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from components.jurisdictions import jurisdiction_of
+from components.vocabulary import TAG_SITE
+from policies.common.config import ResolvedConfig, egress_sites
+from policies.common.model import Enforcement, Pack, Res, Rule, Severity, StackContext
+from policies.common.resources import (
+    arn_region,
+    as_list,
+    as_mapping,
+    aws_region,
+    aws_tags,
+    dig,
+    gcp_key_location,
+    gcp_locations,
+    truthy,
+)
+
+PACK = "gpufabric-security"
+ANYWHERE = {"0.0.0.0/0", "::/0"}
+
+# ------------------------------------------------------------------------------------------- rule 3
+
+
+def check_private_control_plane(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 3: EKS public endpoint off (AWS turns it on when unset); GKE private endpoint on."""
+    if res.type == "aws:eks/cluster:Cluster":
+        public = dig(res.props, "vpcConfig", "endpointPublicAccess")
+        if public is None or truthy(public):
+            cidrs = as_list(dig(res.props, "vpcConfig", "publicAccessCidrs")) or ["0.0.0.0/0"]
+            state = "unset (AWS defaults it to on)" if public is None else "on"
+            yield f"EKS API endpoint public access is {state}, reachable from {', '.join(map(str, cidrs))}"
+    elif res.type == "gcp:container/cluster:Cluster" and not truthy(
+        dig(res.props, "privateClusterConfig", "enablePrivateEndpoint")
+    ):
+        yield "GKE control plane has a public endpoint (privateClusterConfig.enablePrivateEndpoint not true)"
+
+
+# ------------------------------------------------------------------------------------------- rule 4
+
+
+def _open_cidrs(values: Any) -> list[str]:
+    return [c for c in as_list(values) if c in ANYWHERE]
+
+
+def check_no_public_exposure(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 4a: nothing that runs GPU nodes gets a public IP or accepts ingress from anywhere."""
+    t, p = res.type, res.props
+    if t == "aws:ec2/launchTemplate:LaunchTemplate":
+        for i, nic in enumerate(as_list(p.get("networkInterfaces"))):
+            if truthy(as_mapping(nic).get("associatePublicIpAddress")):
+                yield f"networkInterfaces[{i}].associatePublicIpAddress is true: nodes get public IPs"
+    elif t == "aws:ec2/instance:Instance" and truthy(p.get("associatePublicIpAddress")):
+        yield "associatePublicIpAddress is true: the instance gets a public IP"
+    elif t == "aws:ec2/subnet:Subnet" and truthy(p.get("mapPublicIpOnLaunch")):
+        yield "mapPublicIpOnLaunch is true: instances launched here get public IPs"
+    elif t == "aws:ec2/securityGroup:SecurityGroup":
+        for i, rule in enumerate(as_list(p.get("ingress"))):
+            rule = as_mapping(rule)
+            opened = _open_cidrs(rule.get("cidrBlocks")) + _open_cidrs(rule.get("ipv6CidrBlocks"))
+            if opened:
+                ports = f"{rule.get('fromPort')}-{rule.get('toPort')}"
+                yield f"ingress[{i}] (ports {ports}) is open to {', '.join(opened)}"
+    elif t == "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule":
+        opened = _open_cidrs(p.get("cidrIpv4")) + _open_cidrs(p.get("cidrIpv6"))
+        if opened:
+            yield f"ingress rule is open to {', '.join(opened)}"
+    elif t == "aws:ec2/securityGroupRule:SecurityGroupRule" and p.get("type") == "ingress":
+        opened = _open_cidrs(p.get("cidrBlocks")) + _open_cidrs(p.get("ipv6CidrBlocks"))
+        if opened:
+            yield f"ingress rule is open to {', '.join(opened)}"
+    elif t == "aws:eks/nodeGroup:NodeGroup":
+        remote = as_mapping(p.get("remoteAccess"))
+        if remote and not as_list(remote.get("sourceSecurityGroupIds")):
+            yield "remoteAccess without sourceSecurityGroupIds opens SSH to 0.0.0.0/0"
+    elif t == "gcp:compute/firewall:Firewall":
+        if str(p.get("direction", "INGRESS")).upper() == "INGRESS" and as_list(p.get("allows")):
+            opened = _open_cidrs(p.get("sourceRanges"))
+            if opened:
+                yield f"ingress firewall is open to {', '.join(opened)}"
+    elif t in {"gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance"}:
+        for i, nic in enumerate(as_list(p.get("networkInterfaces"))):
+            if as_list(as_mapping(nic).get("accessConfigs")):
+                yield f"networkInterfaces[{i}].accessConfigs gives the VM a public IP"
+    elif t == "gcp:container/cluster:Cluster" and not truthy(
+        dig(p, "privateClusterConfig", "enablePrivateNodes")
+    ):
+        yield "GKE nodes get public IPs (privateClusterConfig.enablePrivateNodes is not true)"
+
+
+EGRESS_TYPES = {
+    "aws:ec2/internetGateway:InternetGateway",
+    "aws:ec2/egressOnlyInternetGateway:EgressOnlyInternetGateway",
+    "aws:ec2/natGateway:NatGateway",
+    "aws:ec2/eip:Eip",
+}
+
+
+def _egress(res: Res, stack: StackContext) -> tuple[bool, str | None]:
+    """(is an internet doorway?, the site it belongs to). Private NAT gateways are not doorways."""
+    if res.type not in EGRESS_TYPES:
+        return False, None
+    if res.type == "aws:ec2/natGateway:NatGateway" and res.props.get("connectivityType") == "private":
+        return False, None
+    return True, aws_tags(res).get(TAG_SITE)
+
+
+def check_no_internet_egress(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 4b: no internet gateway, public NAT or Elastic IP unless its site opted into egress."""
+    doorway, site = _egress(res, stack)
+    if doorway and (site is None or site not in egress_sites(stack)):
+        who = f"site {site!r}" if site else f"a resource without a {TAG_SITE} tag"
+        kind = res.type.rsplit(":", 1)[-1]
+        yield f"internet egress ({kind}) in {who}, which did not opt into `egress: nat`"
+
+
+def check_egress_opted_in(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 4c (advisory): an internet doorway in a site that opted in, reported so it stays visible."""
+    doorway, site = _egress(res, stack)
+    if doorway and site is not None and site in egress_sites(stack):
+        kind = res.type.rsplit(":", 1)[-1]
+        yield f"site {site!r} opted into internet egress ({kind}); data can leave through it"
+
+
+# ------------------------------------------------------------------------------------------- rule 5
+
+
+def _key_refs(res: Res) -> Iterator[tuple[str, Any]]:
+    """(what it protects, key reference or None when encryption with a customer key is missing)."""
+    t, p = res.type, res.props
+    if t == "aws:eks/cluster:Cluster":
+        configs = as_list(p.get("encryptionConfig"))
+        secrets = [c for c in configs if "secrets" in as_list(as_mapping(c).get("resources"))]
+        yield "Kubernetes secrets", dig(secrets[0], "provider", "keyArn") if secrets else None
+    elif t == "aws:cloudwatch/logGroup:LogGroup":
+        yield "log group", p.get("kmsKeyId")
+    elif t == "aws:ec2/launchTemplate:LaunchTemplate":
+        mappings = [m for m in as_list(p.get("blockDeviceMappings")) if as_mapping(m).get("ebs") is not None]
+        if not mappings:
+            yield "node volumes (no blockDeviceMappings: the AMI's unencrypted default applies)", None
+        for m in mappings:
+            ebs = as_mapping(as_mapping(m).get("ebs"))
+            name = f"volume {as_mapping(m).get('deviceName', '?')}"
+            yield name, ebs.get("kmsKeyId") if truthy(ebs.get("encrypted")) else None
+    elif t == "aws:ebs/volume:Volume":
+        yield "EBS volume", p.get("kmsKeyId") if truthy(p.get("encrypted")) else None
+    elif t == "aws:ec2/instance:Instance":
+        root = as_mapping(p.get("rootBlockDevice"))
+        yield "root volume", root.get("kmsKeyId") if truthy(root.get("encrypted")) else None
+        for d in as_list(p.get("ebsBlockDevices")):
+            d = as_mapping(d)
+            yield (
+                f"volume {d.get('deviceName', '?')}",
+                d.get("kmsKeyId") if truthy(d.get("encrypted")) else None,
+            )
+    elif t == "aws:efs/fileSystem:FileSystem":
+        yield "file system", p.get("kmsKeyId") if truthy(p.get("encrypted")) else None
+    elif t == "aws:ecr/repository:Repository":
+        enc = [as_mapping(e) for e in as_list(p.get("encryptionConfigurations"))]
+        kms = [e for e in enc if str(e.get("encryptionType", "")).upper() == "KMS"]
+        yield "image repository", kms[0].get("kmsKey") if kms else None
+    elif t in {
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    }:
+        for r in as_list(p.get("rules")) or [{}]:
+            default = as_mapping(as_mapping(r).get("applyServerSideEncryptionByDefault"))
+            kms = str(default.get("sseAlgorithm", "")).startswith("aws:kms")
+            yield "bucket objects", default.get("kmsMasterKeyId") if kms else None
+    elif t in {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"} and p.get(
+        "serverSideEncryptionConfiguration"
+    ):
+        default = as_mapping(
+            dig(p, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault")
+        )
+        kms = str(default.get("sseAlgorithm", "")).startswith("aws:kms")
+        yield "bucket objects", default.get("kmsMasterKeyId") if kms else None
+    elif t == "gcp:storage/bucket:Bucket":
+        yield "bucket objects", dig(p, "encryption", "defaultKmsKeyName")
+    elif t == "gcp:container/cluster:Cluster":
+        db = as_mapping(p.get("databaseEncryption"))
+        yield "Kubernetes secrets", db.get("keyName") if db.get("state") == "ENCRYPTED" else None
+    elif t == "gcp:compute/disk:Disk":
+        yield "disk", dig(p, "diskEncryptionKey", "kmsKeySelfLink")
+    elif t == "gcp:container/nodePool:NodePool":
+        yield "node boot disks", dig(p, "nodeConfig", "bootDiskKmsKey")
+
+
+def check_cmk_encryption(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 5: data at rest is encrypted with a customer-managed key that lives in the same jurisdiction
+    as what it protects. KMS keys themselves rotate and are single-region."""
+    if res.type == "aws:kms/key:Key":
+        if not truthy(res.props.get("enableKeyRotation")):
+            yield "key rotation is off (enableKeyRotation)"
+        if truthy(res.props.get("multiRegion")):
+            yield "multi-Region key: replicas can be created in any region, outside the jurisdiction"
+        return
+    for what, key in _key_refs(res):
+        if not key:
+            yield f"{what} not encrypted with a customer-managed key"
+            continue
+        if res.package == "aws":
+            key_region, own_region = arn_region(key), aws_region(res, stack)
+            provider = "aws"
+        else:
+            key_region = gcp_key_location(key)
+            own = gcp_locations(res, stack)
+            own_region, provider = (own[0][1] if own else None), "gcp"
+        if key_region and own_region:
+            key_j = jurisdiction_of(provider, key_region)
+            own_j = jurisdiction_of(provider, own_region)
+            if key_j != own_j or key_j is None:
+                yield (
+                    f"{what} encrypted with a key in {key_region} ({key_j or 'unknown jurisdiction'}), but "
+                    f"the data is in {own_region} ({own_j or 'unknown jurisdiction'})"
+                )
+
+
+# ------------------------------------------------------------------------------------------- rule 8
+
+
+def check_imdsv2(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 8a: instance metadata only through IMDSv2 session tokens (stops SSRF credential theft)."""
+    if res.type in {"aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"}:
+        tokens = dig(res.props, "metadataOptions", "httpTokens")
+        if tokens != "required":
+            yield f"metadataOptions.httpTokens is {tokens or 'unset'!s}, expected 'required' (IMDSv2 only)"
+
+
+IAM_DOCUMENT_TYPES = {
+    "aws:iam/policy:Policy",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/userPolicy:UserPolicy",
+    "aws:iam/groupPolicy:GroupPolicy",
+}
+ATTACHMENT_TYPES = {
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    "aws:iam/policyAttachment:PolicyAttachment",
+}
+
+
+def _statements(document: Any) -> list[Mapping[str, Any]]:
+    doc = document
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except ValueError:
+            return []
+    return [as_mapping(s) for s in as_list(as_mapping(doc).get("Statement"))]
+
+
+def _wildcard(values: Any) -> bool:
+    return any(v in {"*", "*:*"} for v in as_list(values))
+
+
+def _admin_arn(arn: Any) -> bool:
+    return (
+        isinstance(arn, str)
+        and arn.startswith("arn:")
+        and arn.endswith(":iam::aws:policy/AdministratorAccess")
+    )
+
+
+def check_iam_wildcards(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 8b: no statement allows `*` actions on `*` resources (nor NotAction on `*`), no
+    AdministratorAccess attachment: a compromised node must not own the account."""
+    documents: list[tuple[str, Any]] = []
+    if res.type in IAM_DOCUMENT_TYPES:
+        documents.append(("policy", res.props.get("policy")))
+    elif res.type == "aws:iam/role:Role":
+        for p in as_list(res.props.get("inlinePolicies")):
+            documents.append(
+                (f"inline policy {as_mapping(p).get('name', '?')!r}", as_mapping(p).get("policy"))
+            )
+        if any(_admin_arn(a) for a in as_list(res.props.get("managedPolicyArns"))):
+            yield "attaches the AWS-managed AdministratorAccess policy"
+    elif res.type in ATTACHMENT_TYPES and _admin_arn(res.props.get("policyArn")):
+        yield "attaches the AWS-managed AdministratorAccess policy"
+    for where, document in documents:
+        for i, st in enumerate(_statements(document)):
+            if st.get("Effect") != "Allow" or not _wildcard(st.get("Resource")):
+                continue
+            if _wildcard(st.get("Action")):
+                yield f"{where} statement {st.get('Sid') or i} allows every action on every resource"
+            elif st.get("NotAction") is not None:
+                yield f"{where} statement {st.get('Sid') or i} allows NotAction on every resource"
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        id="private-control-plane",
+        number=3,
+        pack=PACK,
+        description="Cluster control planes are private: no public Kubernetes API endpoint.",
+        severity=Severity.CRITICAL,
+        remediation="Remove `cluster: {endpoint_public_access: true}` (and any endpointPublicAccess in "
+        "cluster_args); reach the API through the VPC, a VPN or an SSM bastion.",
+        check=check_private_control_plane,
+    ),
+    Rule(
+        id="no-public-exposure",
+        number=4,
+        pack=PACK,
+        description="No public IPs and no ingress from 0.0.0.0/0 on anything that runs GPU nodes.",
+        severity=Severity.HIGH,
+        remediation="Drop associatePublicIpAddress / mapPublicIpOnLaunch from the escape hatches; restrict "
+        "security group ingress to the VPC CIDR or to security groups.",
+        check=check_no_public_exposure,
+    ),
+    Rule(
+        id="no-internet-egress",
+        number=4,
+        pack=PACK,
+        description="No internet gateway, public NAT or Elastic IP unless the site opted into egress.",
+        severity=Severity.HIGH,
+        remediation="Remove the gateway; images and weights come through the VPC endpoints. If the site "
+        "really needs internet egress, say so with `network: {egress: nat}`.",
+        check=check_no_internet_egress,
+    ),
+    Rule(
+        id="internet-egress-opted-in",
+        number=4,
+        pack=PACK,
+        description="A site opted into internet egress: reported so that the weakening stays visible.",
+        severity=Severity.MEDIUM,
+        enforcement=Enforcement.ADVISORY,
+        remediation="Prefer `egress: none` with VPC endpoints and an in-region registry mirror.",
+        check=check_egress_opted_in,
+    ),
+    Rule(
+        id="cmk-encryption",
+        number=5,
+        pack=PACK,
+        description="Data at rest is encrypted with customer-managed keys (rotated, single-region) that live "
+        "in the same jurisdiction as the data they protect.",
+        severity=Severity.HIGH,
+        remediation="Set encrypted=true with the site's KMS key (kmsKeyId) on volumes, log groups, "
+        "repositories and buckets; do not pass unencrypted block devices through launch_template_args.",
+        check=check_cmk_encryption,
+    ),
+    Rule(
+        id="imdsv2-required",
+        number=8,
+        pack=PACK,
+        description="GPU launch templates and instances require IMDSv2 (metadata session tokens).",
+        severity=Severity.HIGH,
+        remediation="Keep metadataOptions.httpTokens 'required'; do not override it in launch_template_args.",
+        check=check_imdsv2,
+    ),
+    Rule(
+        id="no-iam-wildcard",
+        number=8,
+        pack=PACK,
+        description="No IAM policy allows `*` actions on `*` resources; no AdministratorAccess attachment.",
+        severity=Severity.CRITICAL,
+        remediation="Grant the specific actions and resource ARNs the role needs (least privilege).",
+        check=check_iam_wildcards,
+    ),
+)
+
+PACK_DEF = Pack(
+    name=PACK,
+    description="GPU fabric security: private control planes and networks, customer-managed encryption, "
+    "IMDSv2 and least-privilege IAM.",
+    rules=RULES,
+)
