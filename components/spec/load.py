@@ -17,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from components.errors import InputError, InputErrors
-from components.spec.models import NAME_RULE, FabricSpec
+from components.spec.models import NAME_RULE, FabricSpec, FieldError
 from components.spec.rules import Issue, site_kind_issues, spec_issues
 
 CONFIG_KEY = "gpufabric:fabric"
@@ -104,13 +104,22 @@ def parse_fabric(raw: Any, where: str = "<config>") -> FabricSpec:
     try:
         spec = FabricSpec.model_validate(raw)
     except ValidationError as e:
-        raise _errors(where, raw, [(tuple(err["loc"]), _pydantic_text(err, raw)) for err in e.errors()]) from None
+        raise _errors(where, raw, [(_loc(err, raw), _pydantic_text(err, raw)) for err in e.errors()]) from None
     except KeyError as e:  # an unknown jurisdiction name
         raise _errors(where, raw, [(("jurisdiction",), f"expected a known jurisdiction: {e.args[0]}")]) from None
     issues = spec_issues(spec)
     if issues:
         raise _errors(where, raw, [(i.path, _expected_found(i)) for i in issues])
     return spec
+
+
+def _loc(err: Any, raw: dict[str, Any]) -> tuple[Any, ...]:
+    """Where a pydantic error is: a model-level rule about one field (FieldError) points at that field."""
+    loc = tuple(err["loc"])
+    if loc[:1] == ("jurisdiction",) and isinstance(raw.get("jurisdiction"), str):
+        return ("jurisdiction",)  # written as a bare name: `jurisdiction: eu`
+    cause = (err.get("ctx") or {}).get("error")
+    return (*loc, cause.field) if isinstance(cause, FieldError) else loc
 
 
 def _expected_found(issue: Issue) -> str:

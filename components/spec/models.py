@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-from components.jurisdictions import Jurisdiction, get_jurisdiction
+from components.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from components.vocabulary import COMMITTED_TIERS, ELASTIC_TIERS, TierKind
 
 # Short, DNS-safe names: they end up in resource names, EKS node group names and Kubernetes labels.
@@ -21,6 +21,14 @@ Name = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,22}[a-z0-9]
 NAME_RULE = "a name of 1-24 lowercase letters, digits and '-', starting with a letter"
 
 Escape = dict[str, Any]  # provider arguments passed through unchanged (the escape hatch)
+
+
+class FieldError(ValueError):
+    """A model-level rule broken by one field: the loader reports it at that field's key path."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class Strict(BaseModel):
@@ -38,6 +46,16 @@ class JurisdictionSpec(Strict):
     aws_regions: list[str] | None = None
     gcp_regions: list[str] | None = None
     onprem_countries: list[str] | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        try:
+            get_jurisdiction(v)
+        except KeyError:
+            known = ", ".join(known_jurisdictions())
+            raise ValueError(f"expected a known jurisdiction ({known}), found {v!r}") from None
+        return v
 
     def resolve(self) -> Jurisdiction:
         base = get_jurisdiction(self.name)
@@ -76,33 +94,51 @@ class TierSpec(Strict):
 
     @model_validator(mode="after")
     def _counts_fit_kind(self) -> TierSpec:
+        kind = self.kind.value
         if self.kind in COMMITTED_TIERS:
             if self.count is None:
-                raise ValueError(f"a {self.kind.value} tier needs 'count' (its fixed number of nodes)")
-            if self.min is not None or self.max is not None:
-                raise ValueError(f"a {self.kind.value} tier has a fixed 'count'; 'min'/'max' are for spot/on_demand")
+                raise FieldError("count", f"expected the fixed node count of a {kind} tier, found nothing")
+            for key in ("min", "max"):
+                if getattr(self, key) is not None:
+                    raise FieldError(
+                        key,
+                        f"expected no '{key}' on a {kind} tier (it has a fixed 'count'; 'min'/'max' are for "
+                        f"spot/on_demand), found {key}: {getattr(self, key)}",
+                    )
             if len(self.instance_types) != 1:
-                raise ValueError(
-                    f"a {self.kind.value} tier reserves exactly one instance type, "
-                    f"found {len(self.instance_types)}: {', '.join(self.instance_types)}"
+                raise FieldError(
+                    "instance_types",
+                    f"expected exactly one instance type for a {kind} tier (it reserves one type), "
+                    f"found {len(self.instance_types)}: {', '.join(self.instance_types)}",
                 )
         if self.kind in ELASTIC_TIERS:
             if self.max is None:
-                raise ValueError(f"a {self.kind.value} tier needs 'max' (the most nodes it may burst to)")
+                raise FieldError("max", f"expected the most nodes a {kind} tier may burst to, found nothing")
             if self.count is not None:
-                raise ValueError(f"a {self.kind.value} tier is elastic: use 'min'/'max', not 'count'")
+                raise FieldError(
+                    "count", f"expected 'min'/'max' on an elastic {kind} tier, found count: {self.count}"
+                )
             if (self.min or 0) > self.max:
-                raise ValueError(f"'min' ({self.min}) is larger than 'max' ({self.max})")
+                raise FieldError("min", f"expected at most 'max' ({self.max}), found {self.min}")
         if self.kind == TierKind.CAPACITY_BLOCK:
             if not self.reservation_id or not re.fullmatch(r"cr-[0-9a-f]{8,17}", self.reservation_id):
-                raise ValueError(
-                    "a capacity_block tier needs 'reservation_id', the block's id like cr-0123456789abcdef0"
-                    + (f", found {self.reservation_id!r}" if self.reservation_id else "")
+                raise FieldError(
+                    "reservation_id",
+                    "expected the capacity block's reservation id like cr-0123456789abcdef0, found "
+                    + (repr(self.reservation_id) if self.reservation_id else "nothing"),
                 )
             if not self.availability_zones or len(self.availability_zones) != 1:
-                raise ValueError("a capacity_block tier needs 'availability_zones' with the block's one AZ")
+                raise FieldError(
+                    "availability_zones",
+                    "expected the capacity block's one availability zone, found "
+                    + (", ".join(self.availability_zones) if self.availability_zones else "nothing"),
+                )
         elif self.reservation_id is not None:
-            raise ValueError("'reservation_id' belongs to capacity_block tiers only")
+            raise FieldError(
+                "reservation_id",
+                f"expected no 'reservation_id' on a {kind} tier (capacity_block tiers only), "
+                f"found {self.reservation_id!r}",
+            )
         return self
 
     @property
@@ -152,7 +188,7 @@ class SystemNodesSpec(Strict):
     @model_validator(mode="after")
     def _range(self) -> SystemNodesSpec:
         if self.min > self.max:
-            raise ValueError(f"'min' ({self.min}) is larger than 'max' ({self.max})")
+            raise FieldError("min", f"expected at most 'max' ({self.max}), found {self.min}")
         return self
 
 
