@@ -73,10 +73,16 @@ def write_stack(tmp_path: Path) -> Callable[..., Path]:
     """
 
     def write(
-        fabric: Any = None, *, name: str = "test", extra_config: dict[str, Any] | None = None, raw: str | None = None
+        fabric: Any = None,
+        *,
+        name: str = "test",
+        extra_config: dict[str, Any] | None = None,
+        raw: str | None = None,
     ) -> Path:
         path = tmp_path / f"Pulumi.{name}.yaml"
-        text = raw if raw is not None else yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False)
+        text = (
+            raw if raw is not None else yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False)
+        )
         path.write_text(text, encoding="utf-8")
         return path
 
@@ -96,13 +102,17 @@ def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
     cache: dict[str, Any] = {}
     folder = tmp_path_factory.mktemp("stacks")
 
-    def plan(fabric: dict[str, Any], *, name: str = "test", extra_config: dict[str, Any] | None = None) -> Any:
+    def plan(
+        fabric: dict[str, Any], *, name: str = "test", extra_config: dict[str, Any] | None = None
+    ) -> Any:
         key = json.dumps([name, fabric, extra_config], sort_keys=True)
         if key not in cache:
             sub = folder / f"s{len(cache)}"
             sub.mkdir()
             path = sub / f"Pulumi.{name}.yaml"
-            path.write_text(yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8")
+            path.write_text(
+                yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8"
+            )
             cache[key] = plan_stack(load_stack_file(path))
         return cache[key]
 

@@ -285,7 +285,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
     (
         "unknown-jurisdiction-object",
         lambda d: d.update(jurisdiction={"name": "atlantis", "aws_regions": ["eu-north-1"]}),
-        "gpufabric:fabric.jurisdiction",
+        "gpufabric:fabric.jurisdiction.name",
         ["'atlantis'", "eu", "us"],
     ),
     (
@@ -303,8 +303,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(("change", "key_path", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
-def test_bad_input_names_file_key_path_expected_and_found(base_fabric, write_stack, change, key_path, fragments):
+@pytest.mark.parametrize(
+    ("change", "key_path", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+def test_bad_input_names_file_key_path_expected_and_found(
+    base_fabric, write_stack, change, key_path, fragments
+):
     fabric = base_fabric()
     change(fabric)
     path = write_stack(fabric)
