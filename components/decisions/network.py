@@ -12,6 +12,7 @@ import ipaddress
 from dataclasses import dataclass
 
 PUBLIC_SUBNET_EXTRA_BITS = 4  # public subnets only hold NAT gateways: 1/16th of a private subnet each
+SMALLEST_AWS_SUBNET = 28  # AWS subnets are /16 to /28
 
 
 @dataclass(frozen=True)
@@ -50,8 +51,18 @@ def plan_subnets(vpc_cidr: str, azs: list[str], prefix: int, public: bool = Fals
             )
         private[az] = str(_nth_subnet(vpc, prefix, i))
         if public:
+            public_prefix = prefix + PUBLIC_SUBNET_EXTRA_BITS
+            if public_prefix > SMALLEST_AWS_SUBNET:
+                raise SubnetPlanError(
+                    f"NAT egress needs public /{public_prefix} subnets, smaller than AWS allows "
+                    f"(/{SMALLEST_AWS_SUBNET}); use a network.subnet_prefix of {SMALLEST_AWS_SUBNET - 4} or less"
+                )
+            if i >= 2**PUBLIC_SUBNET_EXTRA_BITS:
+                raise SubnetPlanError(
+                    f"NAT egress holds public subnets for zone letters a-p only, but zone {az!r} needs slot {i + 1}"
+                )
             last = _nth_subnet(vpc, prefix, blocks - 1)
-            public_cidrs[az] = str(_nth_subnet(last, prefix + PUBLIC_SUBNET_EXTRA_BITS, i))
+            public_cidrs[az] = str(_nth_subnet(last, public_prefix, i))
     return SubnetPlan(private=private, public=public_cidrs)
 
 
