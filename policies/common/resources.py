@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 from importlib import import_module
@@ -239,7 +240,9 @@ def taggable(type_token: str) -> bool:
     module = module_path.split("/", 1)[0]
     sdk = {"aws": "pulumi_aws", "gcp": "pulumi_gcp"}[pkg]
     try:
-        cls = getattr(import_module(f"{sdk}.{module}" if module != "index" else sdk), class_name)
+        with warnings.catch_warnings():  # importing an SDK module announces its deprecated resources
+            warnings.simplefilter("ignore", DeprecationWarning)
+            cls = getattr(import_module(f"{sdk}.{module}" if module != "index" else sdk), class_name)
         params = signature(cls._internal_init).parameters
     except (ImportError, AttributeError, ValueError, TypeError):
         return False
