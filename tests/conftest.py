@@ -89,31 +89,68 @@ def write_stack(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
-@pytest.fixture(scope="session")
-def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Any]:
-    """`plan_fabric(fabric, name="test")` -> the offline `Plan` of a stack holding that fabric.
+class Planned:
+    """An offline plan plus what tests look up in it: resources by type and the ids the mocks gave them."""
 
-    The one place tests run the offline engine (which sets Pulumi's mocks for each run). Results are cached
-    by content, so a stack planned by several tests is planned once per session (per xdist worker).
+    def __init__(self, plan: Any, ids: dict[str, str]) -> None:
+        self.plan = plan
+        self.resources: list[dict[str, Any]] = plan.resources
+        self.ids = ids  # URN -> the id the mocks returned for that resource
+
+    def of_type(self, type_: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources if r["type"] == type_]
+
+    def one(self, type_: str, name: str) -> dict[str, Any]:
+        (found,) = [r for r in self.of_type(type_) if r["name"] == name]
+        return found
+
+    def id_of(self, resource: dict[str, Any]) -> str:
+        return self.ids[resource["urn"]]
+
+
+@pytest.fixture(scope="session")
+def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Planned]:
+    """`plan_fabric(fabric, name="test")` -> the offline plan (`Planned`) of a stack holding that fabric.
+
+    The one place tests run the offline engine, `gpufabric.offline.plan_stack`, which sets Pulumi's mocks
+    for each run. Results are cached by content, so a stack several tests read is planned once per session
+    (per xdist worker). Bad input raises the engine's InputError (never cached).
     """
+    from pulumi.runtime.mocks import MockMonitor
+
     from components.spec import load_stack_file
     from gpufabric.offline import plan_stack
 
-    cache: dict[str, Any] = {}
+    cache: dict[str, Planned] = {}
     folder = tmp_path_factory.mktemp("stacks")
 
     def plan(
         fabric: dict[str, Any], *, name: str = "test", extra_config: dict[str, Any] | None = None
-    ) -> Any:
+    ) -> Planned:
         key = json.dumps([name, fabric, extra_config], sort_keys=True)
         if key not in cache:
-            sub = folder / f"s{len(cache)}"
+            sub = folder / f"s{len(list(folder.iterdir()))}"
             sub.mkdir()
             path = sub / f"Pulumi.{name}.yaml"
             path.write_text(
                 yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8"
             )
-            cache[key] = plan_stack(load_stack_file(path))
+            loaded = load_stack_file(path)
+            # The plan records no ids; note the id Pulumi's mock monitor answers for each URN, so tests can
+            # follow references (a node group's launch template, a template's capacity reservation).
+            ids: dict[str, str] = {}
+            original = MockMonitor.RegisterResource
+
+            def recording(self: Any, request: Any) -> Any:
+                response = original(self, request)
+                ids[self.make_urn(request.parent, request.type, request.name)] = response.id
+                return response
+
+            MockMonitor.RegisterResource = recording
+            try:
+                cache[key] = Planned(plan_stack(loaded), ids)
+            finally:
+                MockMonitor.RegisterResource = original
         return cache[key]
 
     return plan
