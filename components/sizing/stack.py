@@ -1,0 +1,84 @@
+"""Capacity options derived from a stack's sites and tiers plus the price table.
+
+`gpufabric size --stack NAME` uses this so users keep one list of capacity (the stack file). Each tier
+becomes an option with id `<site>/<tier>`: the GPU from `components.hardware` (first instance type of the
+tier), the price from the price table by provider, instance type, region and tier kind. The optimiser may
+grow a tier up to `max(current, default_max_nodes)` nodes; `--apply-to` writes the answer back.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from components import hardware
+from components.errors import InputError
+from components.sizing.models import CatalogOption, PriceTable
+from components.vocabulary import COMMITTED_TIERS, TierKind
+
+
+def options_from_spec(
+    spec: Any, prices: PriceTable, stack_path: str, default_max_nodes: int = 64
+) -> list[CatalogOption]:
+    """One option per (site, tier) of a validated FabricSpec."""
+    options: list[CatalogOption] = []
+    for i, site in enumerate(spec.sites):
+        kind = str(getattr(site, "kind", ""))
+        location = getattr(site, "region", None) or getattr(site, "location", "")
+        for k, tier in enumerate(site.tiers):
+            where = f"config.gpufabric:fabric.sites[{i}].tiers[{k}]"
+            tkind = TierKind(str(tier.kind))
+            itype = tier.instance_types[0]
+            try:
+                if kind == "onprem":
+                    machine = hardware.onprem_node(
+                        getattr(tier, "gpu", itype), getattr(tier, "gpus_per_node", 8)
+                    )
+                else:
+                    machine = hardware.lookup(itype, kind)
+            except KeyError as err:
+                raise InputError(
+                    stack_path, f"{where}.instance_types[0]", "a GPU machine type", str(err.args[0])
+                ) from None
+            try:
+                price, source = prices.price(kind, itype if kind != "onprem" else "*", location, tkind)
+            except KeyError as err:
+                raise InputError(
+                    "price table",
+                    f"{kind} {itype} {location}",
+                    f"a {tkind.value} price",
+                    "none",
+                    hint=f"{err.args[0]}; pass --prices FILE with your rates.",
+                ) from None
+            current = (tier.count if tkind in COMMITTED_TIERS else tier.max) or 0
+            cap = current if tkind == TierKind.OWNED else max(current or 0, default_max_nodes)
+            options.append(
+                CatalogOption(
+                    id=f"{site.name}/{tier.name}",
+                    provider=kind,
+                    region=location,
+                    tier=tkind,
+                    gpu=machine.gpu,
+                    gpus_per_node=machine.gpus_per_node,
+                    price_per_node_hour=price,
+                    max_nodes=cap,
+                    min_nodes=(tier.min or 0) if tkind in (TierKind.SPOT, TierKind.ON_DEMAND) else 0,
+                    price_source=source,
+                )
+            )
+    return options
+
+
+def options_from_stack(
+    name: str, prices: PriceTable, default_max_nodes: int = 64
+) -> tuple[list[CatalogOption], Path]:
+    """Load `stacks/Pulumi.<name>.yaml` through components.spec and derive the options."""
+    try:
+        from components.spec import load_stack_file, stack_file
+    except ImportError:
+        raise InputError(
+            "--stack", name, "the stack spec module (components.spec)", "not installed"
+        ) from None
+    path = stack_file(name)
+    loaded = load_stack_file(path)
+    return options_from_spec(loaded.spec, prices, str(path), default_max_nodes), Path(path)

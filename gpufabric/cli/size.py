@@ -1,0 +1,195 @@
+"""`gpufabric size`: demand forecasts in, a capacity plan per site and tier out.
+
+Exit codes: 0 plan covers demand, 1 demand is unserved (caps bind), 2 bad input. Nothing is written
+(--out, --plot, --apply-to) unless the whole plan was computed; --apply-to writes atomically.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from components.errors import InputError
+from components.sizing import apply as apply_mod
+from components.sizing.demand import load_demand, load_scenarios, parse_interval
+from components.sizing.evaluate import evaluate
+from components.sizing.loaders import load_catalog, load_prices, load_profile, read_yaml, validation_errors
+from components.sizing.plan import Plan, build_plan
+from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
+
+
+def _render_table(plan: Plan, console: Console) -> None:
+    t = Table(title=f"Capacity plan ({plan.intervals} intervals of {plan.interval_seconds // 60} min)")
+    for col in ("option", "tier", "gpu", "units/node", "USD/node-h", "committed", "max nodes", "cost USD"):
+        t.add_column(col, justify="left" if col in ("option", "tier", "gpu") else "right")
+    hours = plan.interval_seconds / 3600
+    for o in plan.options:
+        cost = sum(o.nodes) * o.price_per_node_hour * hours
+        t.add_row(
+            o.id,
+            o.tier.value,
+            o.gpu,
+            f"{o.capacity_per_node:.2f}",
+            f"{o.price_per_node_hour:.2f}",
+            str(o.committed_nodes) if o.tier.value in ("owned", "reserved", "capacity_block") else "-",
+            str(max(o.nodes, default=0)),
+            f"{cost:,.0f}",
+        )
+    console.print(t)
+    console.print(f"unit: {plan.unit}")
+    console.print(
+        f"total cost: {plan.cost.total:,.2f} USD; by tier: "
+        + ", ".join(f"{k} {v:,.0f}" for k, v in plan.cost.by_tier.items())
+    )
+    if plan.cost.per_million_output_tokens is not None:
+        console.print(f"cost per million output tokens: {plan.cost.per_million_output_tokens:.3f} USD")
+    console.print(f"optimality gap: {plan.optimality_gap:.2%} ({plan.solver_status})")
+    for e in plan.excluded:
+        console.print(f"excluded {e.id}: {e.reason}")
+    if plan.unserved > 0:
+        console.print(
+            f"[red]UNSERVED: {plan.unserved:.2f} unit-hours; "
+            f"binding caps: {', '.join(plan.binding_caps)}[/red]"
+        )
+    if plan.notice:
+        console.print(f"[dim]{plan.notice}[/dim]")
+
+
+def _load_plan(path: Path) -> Plan:
+    data = read_yaml(path) if path.suffix in (".yaml", ".yml") else None
+    if data is None:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(str(path), "", "an existing plan JSON file", "no such file") from None
+        except (OSError, ValueError) as err:
+            raise InputError(
+                str(path), "", "a plan JSON document (gpufabric size --format json)", str(err)
+            ) from None
+    try:
+        return Plan.model_validate(data)
+    except ValidationError as err:
+        raise validation_errors(str(path), err) from None
+
+
+@app.command("size")
+def size(
+    demand: Annotated[
+        list[str], typer.Option("--demand", help="demand CSV, FILE[:WEIGHT]; repeat for scenarios")
+    ] = [],  # noqa: B006
+    catalog: Annotated[Path | None, typer.Option(help="capacity options YAML")] = None,
+    stack: Annotated[str | None, typer.Option(help="derive options from stacks/Pulumi.NAME.yaml")] = None,
+    profile: Annotated[
+        Path | None, typer.Option(help="serving profile YAML (default: shipped 8B profile)")
+    ] = None,
+    prices: Annotated[
+        Path | None, typer.Option(help="price table YAML for --stack (default: shipped)")
+    ] = None,
+    interval: Annotated[str, typer.Option(help="planning interval, e.g. 15m, 1h")] = "1h",
+    jurisdiction: Annotated[
+        str | None, typer.Option(help="only use options inside this jurisdiction")
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
+    out: Annotated[Path | None, typer.Option(help="also write the JSON plan here")] = None,
+    plot: Annotated[Path | None, typer.Option(help="write a PNG of demand vs capacity by tier")] = None,
+    apply_to: Annotated[
+        Path | None, typer.Option("--apply-to", help="write counts into this stack file")
+    ] = None,
+    evaluate_csv: Annotated[
+        Path | None, typer.Option("--evaluate", help="replay --plan on this actual demand")
+    ] = None,
+    plan_path: Annotated[Path | None, typer.Option("--plan", help="plan JSON for --evaluate")] = None,
+    max_nodes: Annotated[int, typer.Option(help="cap per tier for --stack options")] = 64,
+    unserved_penalty: Annotated[float | None, typer.Option(help="USD per unserved unit-hour")] = None,
+    time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 30.0,
+) -> None:
+    """Size capacity per site and tier at the lowest cost that meets the SLO."""
+    console = Console()
+    status = Console(stderr=True)
+    try:
+        if fmt not in ("table", "json"):
+            raise InputError("--format", "", "table or json", repr(fmt))
+        if evaluate_csv is not None:
+            if plan_path is None:
+                raise InputError("--evaluate", "", "--plan PLAN.json alongside", "no --plan")
+            plan = _load_plan(plan_path)
+            actual = load_demand(evaluate_csv, plan.interval_seconds)
+            with status.status("Replaying the plan and solving the hindsight optimum..."):
+                result = evaluate(plan, actual).as_dict()
+            if fmt == "json":
+                print(json.dumps(result, indent=2))
+            else:
+                for k, v in result.items():
+                    console.print(f"{k}: {v}")
+            raise typer.Exit(EXIT_VIOLATION if result["unserved"] > 0 else EXIT_OK)
+        if (catalog is None) == (stack is None):
+            raise InputError(
+                "gpufabric size",
+                "",
+                "exactly one of --catalog FILE or --stack NAME",
+                "both" if catalog else "neither",
+            )
+        seconds = parse_interval(interval)
+        prof = load_profile(profile)
+        notice = ""
+        if catalog is not None:
+            options = load_catalog(catalog).options
+        else:
+            from components.sizing.stack import options_from_stack
+
+            table = load_prices(prices)
+            options, _ = options_from_stack(stack or "", table, max_nodes)
+            notice = f"prices: {table.notice} (as of {table.as_of})"
+        scenarios = load_scenarios(demand, seconds)
+        with status.status(
+            f"Solving the capacity MILP ({len(scenarios[0].demand)} intervals, {len(options)} options)..."
+        ):
+            plan = build_plan(
+                options,
+                prof,
+                scenarios,
+                jurisdiction=jurisdiction,
+                penalty=unserved_penalty,
+                time_limit=time_limit,
+                notice=notice,
+            )
+        document = plan.model_dump(mode="json")
+        apply_text = None
+        if apply_to is not None and plan.unserved == 0:
+            old, new, changes = apply_mod.updated_text(apply_to, plan)
+            apply_text = (old, new, changes)
+    except InputError as err:
+        raise fail_input(err) from None
+
+    # Everything computed: now write.
+    if fmt == "json":
+        print(json.dumps(document, indent=2))
+    else:
+        _render_table(plan, console)
+    if out is not None:
+        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if plot is not None:
+        from components.sizing.plot import plot_plan
+
+        plot_plan(plan, plot)
+    if apply_to is not None:
+        if apply_text is None:
+            print(
+                f"not applied to {apply_to}: demand is unserved, raise the binding caps first",
+                file=sys.stderr,
+            )
+        else:
+            old, new, changes = apply_text
+            if new != old:
+                apply_mod.write_atomic(apply_to, new)
+            print(apply_mod.diff(old, new, apply_to) or f"{apply_to}: already up to date", file=sys.stderr)
+            for c in changes:
+                print(f"  {c}", file=sys.stderr)
+    raise typer.Exit(EXIT_VIOLATION if plan.unserved > 0 else EXIT_OK)
