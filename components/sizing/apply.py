@@ -87,7 +87,10 @@ def updated_text(path: Path, plan: Plan) -> tuple[str, str, list[str]]:
 
 
 def diff(old: str, new: str, path: Path) -> str:
-    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"a/{path}", f"b/{path}"))
+    lines = difflib.unified_diff(
+        old.splitlines(True), new.splitlines(True), f"{path} (before)", f"{path} (after)"
+    )
+    return "".join(lines)
 
 
 def write_atomic(path: Path, text: str) -> None:

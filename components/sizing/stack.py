@@ -1,9 +1,10 @@
 """Capacity options derived from a stack's sites and tiers plus the price table.
 
 `gpufabric size --stack NAME` uses this so users keep one list of capacity (the stack file). Each tier
-becomes an option with id `<site>/<tier>`: the GPU from `components.hardware` (first instance type of the
-tier), the price from the price table by provider, instance type, region and tier kind. The optimiser may
-grow a tier up to `max(current, default_max_nodes)` nodes; `--apply-to` writes the answer back.
+becomes an option with id `<site>/<tier>`: the GPU from `components.hardware` (the first of the tier's
+instance types that both tables know), the price from the price table by provider, instance type, region
+and tier kind. The optimiser may grow a tier up to `max(current, default_max_nodes)` nodes; `--apply-to`
+writes the answer back.
 """
 
 from __future__ import annotations
@@ -17,6 +18,25 @@ from components.sizing.models import CatalogOption, PriceTable
 from components.vocabulary import COMMITTED_TIERS, TierKind
 
 
+def _priced_type(
+    kind: str, location: str, tkind: TierKind, tier: Any, prices: PriceTable
+) -> tuple[str, hardware.MachineType, float, str]:
+    """The first of the tier's instance types that the hardware table knows and the price table prices."""
+    problems: list[str] = []
+    for itype in tier.instance_types:
+        try:
+            if kind == "onprem":
+                machine = hardware.onprem_node(getattr(tier, "gpu", itype), getattr(tier, "gpus_per_node", 8))
+                price, source = prices.price(kind, "*", location, tkind)
+            else:
+                machine = hardware.lookup(itype, kind)
+                price, source = prices.price(kind, itype, location, tkind)
+            return itype, machine, price, source
+        except KeyError as err:
+            problems.append(str(err.args[0]))
+    raise KeyError("; ".join(problems))
+
+
 def options_from_spec(
     spec: Any, prices: PriceTable, stack_path: str, default_max_nodes: int = 64
 ) -> list[CatalogOption]:
@@ -28,27 +48,15 @@ def options_from_spec(
         for k, tier in enumerate(site.tiers):
             where = f"config.gpufabric:fabric.sites[{i}].tiers[{k}]"
             tkind = TierKind(str(tier.kind))
-            itype = tier.instance_types[0]
             try:
-                if kind == "onprem":
-                    machine = hardware.onprem_node(
-                        getattr(tier, "gpu", itype), getattr(tier, "gpus_per_node", 8)
-                    )
-                else:
-                    machine = hardware.lookup(itype, kind)
+                itype, machine, price, source = _priced_type(kind, location, tkind, tier, prices)
             except KeyError as err:
                 raise InputError(
-                    stack_path, f"{where}.instance_types[0]", "a GPU machine type", str(err.args[0])
-                ) from None
-            try:
-                price, source = prices.price(kind, itype if kind != "onprem" else "*", location, tkind)
-            except KeyError as err:
-                raise InputError(
-                    "price table",
-                    f"{kind} {itype} {location}",
-                    f"a {tkind.value} price",
-                    "none",
-                    hint=f"{err.args[0]}; pass --prices FILE with your rates.",
+                    stack_path,
+                    f"{where}.instance_types",
+                    f"an instance type with GPU facts and a {tkind.value} price in {location}",
+                    ", ".join(tier.instance_types),
+                    hint=f"{err.args[0]}. Pass --prices FILE with your rates.",
                 ) from None
             current = (tier.count if tkind in COMMITTED_TIERS else tier.max) or 0
             cap = current if tkind == TierKind.OWNED else max(current or 0, default_max_nodes)
@@ -71,7 +79,7 @@ def options_from_spec(
 
 def options_from_stack(
     name: str, prices: PriceTable, default_max_nodes: int = 64
-) -> tuple[list[CatalogOption], Path]:
+) -> tuple[list[CatalogOption], Path, Any]:
     """Load `stacks/Pulumi.<name>.yaml` through components.spec and derive the options."""
     try:
         from components.spec import load_stack_file, stack_file
@@ -81,4 +89,4 @@ def options_from_stack(
         ) from None
     path = stack_file(name)
     loaded = load_stack_file(path)
-    return options_from_spec(loaded.spec, prices, str(path), default_max_nodes), Path(path)
+    return options_from_spec(loaded.spec, prices, str(path), default_max_nodes), Path(path), loaded.spec

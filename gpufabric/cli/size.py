@@ -111,7 +111,7 @@ def size(
     time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 30.0,
 ) -> None:
     """Size capacity per site and tier at the lowest cost that meets the SLO."""
-    console = Console()
+    console = Console() if sys.stdout.isatty() else Console(width=140)
     status = Console(stderr=True)
     try:
         if fmt not in ("table", "json"):
@@ -145,7 +145,9 @@ def size(
             from components.sizing.stack import options_from_stack
 
             table = load_prices(prices)
-            options, _ = options_from_stack(stack or "", table, max_nodes)
+            options, _, spec = options_from_stack(stack or "", table, max_nodes)
+            if jurisdiction is None:
+                jurisdiction = getattr(getattr(spec, "jurisdiction", None), "name", None)
             notice = f"prices: {table.notice} (as of {table.as_of})"
         scenarios = load_scenarios(demand, seconds)
         with status.status(
