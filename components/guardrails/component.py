@@ -42,7 +42,7 @@ class Guardrails(pulumi.ComponentResource):
             self.scp = aws.organizations.Policy(
                 f"{name}-region-deny",
                 name=f"{name}-region-deny-{jurisdiction.name}",
-                description=f"Deny requests outside the {jurisdiction.name} jurisdiction's AWS regions (gpufabric)",
+                description=f"gpufabric: deny requests outside the {jurisdiction.name} AWS regions",
                 type="SERVICE_CONTROL_POLICY",
                 content=scp_json(document),
                 opts=child,

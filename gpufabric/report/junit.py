@@ -30,7 +30,7 @@ def to_junit(
     for suite_id, pack in enumerate(packs):
         pack_rules = [r for r in rules if r.pack == pack]
         pack_violations = [v for v in violations if v.pack == pack]
-        failing = {v.policy for v in pack_violations if v.blocking}
+        failing = {v.policy for v in pack_violations if v.blocking} & {r.id for r in pack_rules}
         suite = ET.SubElement(
             root,
             "testsuite",
