@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,14 +18,6 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 STACKS = REPO / "stacks"
-
-
-def gpufabric_exe() -> Path:
-    """The console script of this checkout's virtualenv (else the one next to the running interpreter)."""
-    for candidate in (REPO / ".venv" / "bin" / "gpufabric", Path(sys.executable).parent / "gpufabric"):
-        if candidate.exists():
-            return candidate
-    raise RuntimeError("no gpufabric console script found: run `make install` first")
 
 
 # A small but complete fabric: one EU site (Stockholm) with a reserved, a spot and an on-demand tier.

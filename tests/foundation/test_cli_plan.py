@@ -1,0 +1,257 @@
+"""`gpufabric plan` through a subprocess: the JSON plan, determinism, --config, and exit 2 on bad input."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def gpufabric_exe() -> Path:
+    """The console script of this checkout's virtualenv, else the one next to the running interpreter."""
+    for candidate in (REPO / ".venv" / "bin" / "gpufabric", Path(sys.executable).parent / "gpufabric"):
+        if candidate.exists():
+            return candidate
+    pytest.fail("no gpufabric console script: run `make install` first")
+
+
+STACK_KEYS = {"stack", "jurisdiction", "resources", "violations"}
+RESOURCE_KEYS = {"urn", "type", "name", "parent", "provider", "region", "inputs"}
+
+
+def run(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(gpufabric_exe()), *args], cwd=cwd, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def eu_json(tmp_path_factory, worker_id):
+    """`plan --stack eu-sovereign --format json`, run once for all xdist workers (shared through a file)."""
+    shared = (
+        tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    )
+    out, lock = shared / "eu-sovereign.plan.json", shared / "eu-sovereign.plan.lock"
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        if not out.exists():
+            result = run("plan", "--stack", "eu-sovereign", "--format", "json")
+            assert result.returncode == 0, result.stderr
+            assert result.stderr == ""
+            out.write_text(result.stdout, encoding="utf-8")
+    return out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def eu_plan(eu_json):
+    return json.loads(eu_json)
+
+
+def of_type(plan, type_):
+    return [r for r in plan["resources"] if r["type"] == type_]
+
+
+def test_plan_json_has_stable_keys(eu_plan):
+    assert set(eu_plan) == STACK_KEYS
+    assert eu_plan["stack"] == "eu-sovereign"
+    assert eu_plan["jurisdiction"] == "eu"
+    assert eu_plan["violations"] == []
+    assert len(eu_plan["resources"]) > 40
+    for resource in eu_plan["resources"]:
+        assert set(resource) >= RESOURCE_KEYS, resource
+        assert resource["urn"].startswith("urn:pulumi:eu-sovereign::gpufabric::")
+    urns = [r["urn"] for r in eu_plan["resources"]]
+    assert urns == sorted(urns)
+    assert len(set(urns)) == len(urns)
+
+
+def test_plan_json_shows_a_private_encrypted_cluster(eu_plan):
+    (cluster,) = of_type(eu_plan, "aws:eks/cluster:Cluster")
+    assert cluster["inputs"]["vpcConfig"]["endpointPublicAccess"] is False
+    assert cluster["inputs"]["encryptionConfig"]["provider"]["keyArn"].startswith("arn:aws:kms:eu-north-1:")
+    assert cluster["region"] == "eu-north-1"
+
+
+def test_plan_json_shows_no_internet_path(eu_plan):
+    assert of_type(eu_plan, "aws:ec2/internetGateway:InternetGateway") == []
+    assert of_type(eu_plan, "aws:ec2/natGateway:NatGateway") == []
+    subnets = of_type(eu_plan, "aws:ec2/subnet:Subnet")
+    assert sorted(s["inputs"]["availabilityZone"] for s in subnets) == [
+        "eu-north-1a",
+        "eu-north-1b",
+        "eu-north-1c",
+    ]
+    assert all(s["inputs"]["mapPublicIpOnLaunch"] is False for s in subnets)
+
+
+def test_plan_json_shows_reservation_spot_and_tainted_gpu_groups(eu_plan):
+    (reservation,) = of_type(eu_plan, "aws:ec2/capacityReservation:CapacityReservation")
+    assert reservation["inputs"]["instanceType"] == "p5.48xlarge"
+    assert reservation["inputs"]["instanceMatchCriteria"] == "targeted"
+    groups = [
+        g
+        for g in of_type(eu_plan, "aws:eks/nodeGroup:NodeGroup")
+        if "gpufabric.io/tier" in g["inputs"]["labels"]
+    ]
+    by_tier = {g["inputs"]["labels"]["gpufabric.io/tier"]: g["inputs"] for g in groups}
+    assert set(by_tier) == {"h100-reserved", "l40s-spot", "h100-on-demand"}
+
+    reserved = by_tier["h100-reserved"]
+    assert reserved["scalingConfig"] == {"minSize": 1, "maxSize": 1, "desiredSize": 1}
+    reserved_template = [
+        t
+        for t in of_type(eu_plan, "aws:ec2/launchTemplate:LaunchTemplate")
+        if "capacityReservationSpecification" in t["inputs"]
+    ]
+    assert [t["name"] for t in reserved_template] == [reservation["name"]]  # per-AZ template next to it
+
+    spot = by_tier["l40s-spot"]
+    assert spot["capacityType"] == "SPOT"
+    assert spot["scalingConfig"]["minSize"] == 0
+    assert len(spot["instanceTypes"]) == 3
+    for inputs in by_tier.values():
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in inputs["taints"]
+
+
+def test_planning_twice_gives_identical_json(eu_json):
+    again = run("plan", "--stack", "eu-sovereign", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == eu_json
+
+
+def test_config_path_plans_any_stack_file(tmp_path):
+    result = run(
+        "plan", "--config", str(REPO / "stacks" / "Pulumi.us-cloud.yaml"), "--format", "json", cwd=tmp_path
+    )
+
+    assert result.returncode == 0, result.stderr
+    plan = json.loads(result.stdout)
+    assert plan["stack"] == "us-cloud"
+    assert plan["jurisdiction"] == "us"
+    assert {r["region"] for r in plan["resources"] if r["region"] is not None} == {"us-east-1"}
+    capacity_types = {g["inputs"]["capacityType"] for g in of_type(plan, "aws:eks/nodeGroup:NodeGroup")}
+    assert {"CAPACITY_BLOCK", "SPOT", "ON_DEMAND"} <= capacity_types
+    assert all(v["enforcement"] != "mandatory" for v in plan["violations"])
+
+
+# -- bad input: exit 2, one paragraph on stderr naming the key path, no traceback --------------------------
+
+SITE = "gpufabric:fabric.sites[aws-stockholm]"
+
+
+def site_yaml(**changes: str) -> str:
+    """A small stack file as text, so each case reads like the stack file a user would write."""
+    values = {
+        "jurisdiction": "eu",
+        "kind": "aws",
+        "region": "eu-north-1",
+        "cidr": "10.40.0.0/16",
+        "zones": "[eu-north-1a, eu-north-1b]",
+        "reserved": "count: 1",
+        "extra_site": "",
+        "spot_extra": "",
+    }
+    values.update(changes)
+    return f"""config:
+  gpufabric:fabric:
+    jurisdiction: {values["jurisdiction"]}
+    sites:
+      - name: aws-stockholm
+        kind: {values["kind"]}
+        region: {values["region"]}
+        network:
+          cidr: {values["cidr"]}
+          availability_zones: {values["zones"]}
+        tiers:
+          - name: h100-reserved
+            kind: reserved
+            instance_types: [p5.48xlarge]
+            {values["reserved"]}
+          - name: l40s-spot
+            kind: spot
+            instance_types: [g6e.xlarge, g6e.12xlarge]
+            max: 4
+            {values["spot_extra"]}
+{values["extra_site"]}"""
+
+
+OVERLAPPING_SITE = """      - name: aws-frankfurt
+        kind: aws
+        region: eu-central-1
+        network: {cidr: 10.40.128.0/17}
+        tiers: [{name: a100-spot, kind: spot, instance_types: [p4d.24xlarge], max: 2}]
+"""
+
+BAD_INPUTS = [
+    ("unknown-key", site_yaml(spot_extra="maxx: 3"), [f"{SITE}.tiers[l40s-spot].maxx", "'maxx'"]),
+    ("public-cidr", site_yaml(cidr="8.8.0.0/16"), [f"{SITE}.network.cidr", "private"]),
+    ("region-outside", site_yaml(region="us-east-1"), [f"{SITE}.region", "'us-east-1'"]),
+    ("gcp-site", site_yaml(kind="gcp"), [f"{SITE}.kind", "not yet supported"]),
+    (
+        "overlap",
+        site_yaml(extra_site=OVERLAPPING_SITE),
+        ["sites[aws-frankfurt].network.cidr", "10.40.128.0/17"],
+    ),
+    ("no-count", site_yaml(reserved="min: 0"), [f"{SITE}.tiers[h100-reserved]."]),
+    ("unknown-jurisdiction", site_yaml(jurisdiction="mars"), ["gpufabric:fabric.jurisdiction", "'mars'"]),
+    ("zone-outside-region", site_yaml(zones="[eu-west-1a]"), [f"{SITE}.network.availability_zones[0]"]),
+    ("invalid-yaml", "config:\n  gpufabric:fabric: {sites: [\n", ["line ", "valid YAML"]),
+    ("no-fabric-key", "config:\n  aws:region: eu-north-1\n", ["config", "'gpufabric:fabric'"]),
+    (
+        "type-not-offered",
+        site_yaml(region="eu-west-1", zones="[eu-west-1a, eu-west-1c]"),
+        ["p5.48xlarge", "eu-west-1"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "fragments"), [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_exits_2_with_one_paragraph(tmp_path, text, fragments):
+    path = tmp_path / "Pulumi.bad.yaml"
+    path.write_text(text, encoding="utf-8")
+
+    result = run("plan", "--config", str(path), "--format", "json")
+
+    assert result.returncode == 2, (result.stdout[:300], result.stderr)
+    assert result.stdout == ""
+    assert "Traceback" not in result.stderr
+    message = result.stderr.strip()
+    assert message.startswith(f"error: {path}")
+    assert "\n\n" not in message  # one paragraph
+    for fragment in fragments:
+        assert fragment in message, f"{fragment!r} not in: {message}"
+
+
+def test_missing_config_file_exits_2(tmp_path):
+    result = run("plan", "--config", str(tmp_path / "Pulumi.nothing.yaml"))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "Pulumi.nothing.yaml" in result.stderr
+
+
+def test_unknown_stack_lists_the_known_stacks():
+    result = run("plan", "--stack", "eu-sovreign")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "'eu-sovreign'" in result.stderr
+    assert "eu-sovereign" in result.stderr.replace("'eu-sovreign'", "")
+    assert "us-cloud" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "found"),
+    [(["--stack", "eu-sovereign", "--config", "stacks/Pulumi.us-cloud.yaml"], "both"), ([], "neither")],
+    ids=["both", "neither"],
+)
+def test_exactly_one_of_stack_and_config(args, found):
+    result = run("plan", *args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "--stack/--config" in result.stderr
+    assert f"found {found}" in result.stderr
