@@ -35,8 +35,11 @@ def offered_zones(provider: aws.Provider, region: str, instance_types: list[str]
     return offered
 
 
-def endpoint_service(provider: aws.Provider, region: str, service: str, service_type: str) -> str:
-    """The endpoint service name as the partition spells it (asked, not assumed)."""
-    return aws.ec2.get_vpc_endpoint_service(
-        service=service, service_type=service_type, opts=pulumi.InvokeOptions(provider=provider)
+def endpoint_service(provider: aws.Provider, service: str, service_type: str) -> pulumi.Output[str]:
+    """The endpoint service name as the partition spells it (asked, not assumed).
+
+    An output invoke: nothing waits on it synchronously, which keeps large offline plans linear.
+    """
+    return aws.ec2.get_vpc_endpoint_service_output(
+        service=service, service_type=service_type, opts=pulumi.InvokeOutputOptions(provider=provider)
     ).service_name

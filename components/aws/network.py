@@ -85,7 +85,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=self.vpc.id,
-                service_name=facts.endpoint_service(provider, region, service, "Interface"),
+                service_name=facts.endpoint_service(provider, service, "Interface"),
                 vpc_endpoint_type="Interface",
                 private_dns_enabled=True,
                 subnet_ids=list(self.subnet_ids.values()),
@@ -96,7 +96,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             aws.ec2.VpcEndpoint(
                 f"{name}-{service}",
                 vpc_id=self.vpc.id,
-                service_name=facts.endpoint_service(provider, region, service, "Gateway"),
+                service_name=facts.endpoint_service(provider, service, "Gateway"),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[t.id for t in route_tables.values()],
                 opts=child,

@@ -49,12 +49,7 @@ class _Recorder(pulumi.runtime.Mocks):
             inputs = {k: _maybe_json(v) for k, v in inputs.items()}
         rid = _fake_id(args.typ, args.name)
         state = {**inputs, **_computed_outputs(args.typ, args.name, rid, inputs, self._region_of(args, inputs))}
-        if args.typ.startswith("pulumi:providers:"):
-            self.providers[f"{self._urn(args)}::{rid}"] = inputs
         return rid, state
-
-    def _urn(self, args: pulumi.runtime.MockResourceArgs) -> str:
-        return self._current_urn  # set by the monitor just before new_resource runs
 
     def _region_of(self, args: pulumi.runtime.MockResourceArgs, inputs: dict[str, Any]) -> str | None:
         return effective_region(args.typ, inputs, self.providers.get(args.provider or "", {}), self.config)
@@ -79,7 +74,6 @@ class _Monitor(pulumi_mocks.MockMonitor):
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         urn = self.make_urn(request.parent, request.type, request.name)
-        self.recorder._current_urn = urn
         response = super().RegisterResource(request)
         if request.type == "pulumi:pulumi:Stack":
             return response
@@ -87,6 +81,8 @@ class _Monitor(pulumi_mocks.MockMonitor):
         raw_inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
         if request.type.startswith("pulumi:providers:"):
             raw_inputs = {k: _maybe_json(v) for k, v in raw_inputs.items()}
+            # Later registrations name their provider as "urn::id": remember its inputs (e.g. region) by that.
+            self.recorder.providers[f"{urn}::{response.id}"] = raw_inputs
         provider_inputs = self.recorder.providers.get(provider_ref, {})
         record = {
             "urn": urn,
@@ -126,7 +122,6 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
     config = _config_strings(loaded)
     with _LOCK:
         recorder = _Recorder(config, on_resource)
-        recorder._current_urn = ""
         pulumi.runtime.set_mocks(recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder))
         pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
         program = project_root(loaded.path.parent) / "__main__.py"
