@@ -29,9 +29,24 @@ def synthetic_stack(sites: int, tmp: Path) -> Path:
                 "region": REGIONS[i % len(REGIONS)],
                 "network": {"cidr": f"10.{100 + i}.0.0/16"},
                 "tiers": [
-                    {"name": "l40s-reserved", "kind": "reserved", "instance_types": ["g6e.xlarge"], "count": 2},
-                    {"name": "l40s-spot", "kind": "spot", "instance_types": ["g6e.xlarge", "g6e.2xlarge"], "max": 10},
-                    {"name": "l40s-on-demand", "kind": "on_demand", "instance_types": ["g6e.xlarge"], "max": 4},
+                    {
+                        "name": "l40s-reserved",
+                        "kind": "reserved",
+                        "instance_types": ["g6e.xlarge"],
+                        "count": 2,
+                    },
+                    {
+                        "name": "l40s-spot",
+                        "kind": "spot",
+                        "instance_types": ["g6e.xlarge", "g6e.2xlarge"],
+                        "max": 10,
+                    },
+                    {
+                        "name": "l40s-on-demand",
+                        "kind": "on_demand",
+                        "instance_types": ["g6e.xlarge"],
+                        "max": 4,
+                    },
                 ],
             }
             for i in range(sites)
@@ -61,8 +76,9 @@ def main() -> None:
     start = time.perf_counter()
     for region in REGIONS + ["us-east-1"]:
         datasources._moto_region(region)
-    print(f"moto AZ/offering data for {len(REGIONS) + 1} regions (once per process): "
-          f"{time.perf_counter() - start:.2f} s")
+    print(
+        f"moto AZ/offering data for {len(REGIONS) + 1} regions (once per process): {time.perf_counter() - start:.2f} s"
+    )
     print(f"{'stack':<28}{'resources':>10}{'seconds':>10}{'ms/resource':>13}{'peak MiB':>10}")
     with tempfile.TemporaryDirectory() as tmp:
         paths = [ROOT / "stacks" / "Pulumi.eu-sovereign.yaml", ROOT / "stacks" / "Pulumi.us-cloud.yaml"]

@@ -126,9 +126,7 @@ class CapacityTier(pulumi.ComponentResource):
                 market={"market_type": "capacity-block"},
             )
         else:
-            self.node_groups["all"] = self._node_group(
-                name, [subnet_ids[z] for z in placement.zones], count=None
-            )
+            self.node_groups["all"] = self._node_group(name, [subnet_ids[z] for z in placement.zones], count=None)
         self.register_outputs({"node_groups": {k: g.node_group_name for k, g in self.node_groups.items()}})
 
     def _node_group(
@@ -149,8 +147,12 @@ class CapacityTier(pulumi.ComponentResource):
             lt_args["instance_market_options"] = market
         template = aws.ec2.LaunchTemplate(
             name,
-            **merge(lt_args, tier.launch_template_args, args_class=aws.ec2.LaunchTemplateArgs,
-                    where=f"{self._where}.launch_template_args"),
+            **merge(
+                lt_args,
+                tier.launch_template_args,
+                args_class=aws.ec2.LaunchTemplateArgs,
+                where=f"{self._where}.launch_template_args",
+            ),
             opts=child,
         )
         scaling = node_group_scaling(tier.kind, count=count, min_nodes=tier.min, max_nodes=tier.max)
@@ -212,6 +214,8 @@ class SystemNodes(pulumi.ComponentResource):
             scaling_config={"min_size": spec.min, "max_size": spec.max, "desired_size": spec.min},
             update_config={"max_unavailable": 1},
             launch_template={"id": template.id, "version": template.latest_version.apply(str)},
-            opts=pulumi.ResourceOptions(parent=self, depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]),
+            opts=pulumi.ResourceOptions(
+                parent=self, depends_on=depends_on, ignore_changes=["scalingConfig.desiredSize"]
+            ),
         )
         self.register_outputs({"node_group": self.node_group.node_group_name})

@@ -45,7 +45,9 @@ class GpuCluster(pulumi.ComponentResource):
         )
         attachments = [
             aws.iam.RolePolicyAttachment(
-                f"{name}-cluster-{policy}", role=cluster_role.name, policy_arn=account.managed_policy(policy),
+                f"{name}-cluster-{policy}",
+                role=cluster_role.name,
+                policy_arn=account.managed_policy(policy),
                 opts=child,
             )
             for policy in iam.CLUSTER_POLICIES
@@ -90,7 +92,9 @@ class GpuCluster(pulumi.ComponentResource):
         )
         self.node_policies = [
             aws.iam.RolePolicyAttachment(
-                f"{name}-nodes-{policy}", role=self.node_role.name, policy_arn=account.managed_policy(policy),
+                f"{name}-nodes-{policy}",
+                role=self.node_role.name,
+                policy_arn=account.managed_policy(policy),
                 opts=child,
             )
             for policy in iam.NODE_POLICIES
@@ -98,7 +102,11 @@ class GpuCluster(pulumi.ComponentResource):
 
         for arn in spec.admin_role_arns:
             entry = aws.eks.AccessEntry(
-                f"{name}-admin-{role_name_of(arn)}", cluster_name=self.cluster.name, principal_arn=arn, type="STANDARD", opts=child
+                f"{name}-admin-{role_name_of(arn)}",
+                cluster_name=self.cluster.name,
+                principal_arn=arn,
+                type="STANDARD",
+                opts=child,
             )
             aws.eks.AccessPolicyAssociation(
                 f"{name}-admin-{role_name_of(arn)}",
@@ -112,5 +120,9 @@ class GpuCluster(pulumi.ComponentResource):
             aws.eks.Addon(f"{name}-{addon}", cluster_name=self.cluster.name, addon_name=addon, opts=child)
 
         self.register_outputs(
-            {"cluster_name": self.cluster.name, "endpoint": self.cluster.endpoint, "node_role_arn": self.node_role.arn}
+            {
+                "cluster_name": self.cluster.name,
+                "endpoint": self.cluster.endpoint,
+                "node_role_arn": self.node_role.arn,
+            }
         )

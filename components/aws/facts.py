@@ -17,7 +17,10 @@ def account(provider: aws.Provider, region: str) -> Account:
     identity = aws.get_caller_identity(opts=opts)
     partition = aws.get_partition(opts=opts)
     return Account(
-        partition=partition.partition, dns_suffix=partition.dns_suffix, account_id=identity.account_id, region=region
+        partition=partition.partition,
+        dns_suffix=partition.dns_suffix,
+        account_id=identity.account_id,
+        region=region,
     )
 
 

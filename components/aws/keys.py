@@ -35,8 +35,16 @@ class SiteKeys(pulumi.ComponentResource):
             policy=iam.data_key_policy(account),
             opts=keep,
         )
-        aws.kms.Alias(f"{name}-secrets", name=f"alias/gpufabric/{name}/secrets", target_key_id=self.secrets.key_id,
-                      opts=pulumi.ResourceOptions(parent=self))
-        aws.kms.Alias(f"{name}-data", name=f"alias/gpufabric/{name}/data", target_key_id=self.data.key_id,
-                      opts=pulumi.ResourceOptions(parent=self))
+        aws.kms.Alias(
+            f"{name}-secrets",
+            name=f"alias/gpufabric/{name}/secrets",
+            target_key_id=self.secrets.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        aws.kms.Alias(
+            f"{name}-data",
+            name=f"alias/gpufabric/{name}/data",
+            target_key_id=self.data.key_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
         self.register_outputs({"secrets_key_arn": self.secrets.arn, "data_key_arn": self.data.arn})

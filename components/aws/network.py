@@ -42,8 +42,12 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.vpc = aws.ec2.Vpc(
             name,
             **merge(
-                {"cidr_block": spec.cidr, "enable_dns_hostnames": True, "enable_dns_support": True,
-                 "tags": {"Name": name}},
+                {
+                    "cidr_block": spec.cidr,
+                    "enable_dns_hostnames": True,
+                    "enable_dns_support": True,
+                    "tags": {"Name": name},
+                },
                 spec.vpc_args,
                 args_class=aws.ec2.VpcArgs,
                 where=f"{where}.vpc_args",
@@ -75,10 +79,24 @@ class PrivateNetwork(pulumi.ComponentResource):
             f"{name}-endpoints",
             vpc_id=self.vpc.id,
             description="HTTPS from inside the VPC to AWS service endpoints",
-            ingress=[{"protocol": "tcp", "from_port": 443, "to_port": 443, "cidr_blocks": [spec.cidr],
-                      "description": "HTTPS from the VPC"}],
-            egress=[{"protocol": "-1", "from_port": 0, "to_port": 0, "cidr_blocks": [spec.cidr],
-                     "description": "replies inside the VPC"}],
+            ingress=[
+                {
+                    "protocol": "tcp",
+                    "from_port": 443,
+                    "to_port": 443,
+                    "cidr_blocks": [spec.cidr],
+                    "description": "HTTPS from the VPC",
+                }
+            ],
+            egress=[
+                {
+                    "protocol": "-1",
+                    "from_port": 0,
+                    "to_port": 0,
+                    "cidr_blocks": [spec.cidr],
+                    "description": "replies inside the VPC",
+                }
+            ],
             opts=child,
         )
         for service in INTERFACE_ENDPOINTS:
@@ -135,19 +153,31 @@ class PrivateNetwork(pulumi.ComponentResource):
         self.register_outputs({"vpc_id": self.vpc.id, "subnet_ids": self.subnet_ids})
 
     def _nat_egress(
-        self, name: str, plan: SubnetPlan, route_tables: dict[str, aws.ec2.RouteTable], child: pulumi.ResourceOptions
+        self,
+        name: str,
+        plan: SubnetPlan,
+        route_tables: dict[str, aws.ec2.RouteTable],
+        child: pulumi.ResourceOptions,
     ) -> None:
         """Opt-in egress (`egress: nat`): reported by the security pack as advisory."""
         igw = aws.ec2.InternetGateway(name, vpc_id=self.vpc.id, opts=child)
         public_table = aws.ec2.RouteTable(f"{name}-public", vpc_id=self.vpc.id, opts=child)
         aws.ec2.Route(
-            f"{name}-public-default", route_table_id=public_table.id, destination_cidr_block="0.0.0.0/0",
-            gateway_id=igw.id, opts=child,
+            f"{name}-public-default",
+            route_table_id=public_table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=igw.id,
+            opts=child,
         )
         for zone, cidr in plan.public.items():
             public = aws.ec2.Subnet(
-                f"{name}-public-{zone}", vpc_id=self.vpc.id, cidr_block=cidr, availability_zone=zone,
-                map_public_ip_on_launch=False, tags={"Name": f"{name}-public-{zone}"}, opts=child,
+                f"{name}-public-{zone}",
+                vpc_id=self.vpc.id,
+                cidr_block=cidr,
+                availability_zone=zone,
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{name}-public-{zone}"},
+                opts=child,
             )
             aws.ec2.RouteTableAssociation(
                 f"{name}-public-{zone}", subnet_id=public.id, route_table_id=public_table.id, opts=child
@@ -155,6 +185,9 @@ class PrivateNetwork(pulumi.ComponentResource):
             eip = aws.ec2.Eip(f"{name}-nat-{zone}", domain="vpc", opts=child)
             nat = aws.ec2.NatGateway(f"{name}-{zone}", allocation_id=eip.id, subnet_id=public.id, opts=child)
             aws.ec2.Route(
-                f"{name}-private-{zone}-default", route_table_id=route_tables[zone].id,
-                destination_cidr_block="0.0.0.0/0", nat_gateway_id=nat.id, opts=child,
+                f"{name}-private-{zone}-default",
+                route_table_id=route_tables[zone].id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=nat.id,
+                opts=child,
             )

@@ -38,8 +38,11 @@ class AwsSite(pulumi.ComponentResource):
     def __init__(self, name: str, *, site: AwsSiteSpec, ctx: SiteContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("gpufabric:aws:Site", name, None, opts)
         tags = naming.resource_tags(
-            stack=ctx.stack, jurisdiction=ctx.jurisdiction, site=site.name,
-            fabric_tags=ctx.fabric_tags, site_tags=site.tags,
+            stack=ctx.stack,
+            jurisdiction=ctx.jurisdiction,
+            site=site.name,
+            fabric_tags=ctx.fabric_tags,
+            site_tags=site.tags,
         )
         provider = aws.Provider(
             name, region=site.region, default_tags={"tags": tags}, opts=pulumi.ResourceOptions(parent=self)
@@ -51,9 +54,15 @@ class AwsSite(pulumi.ComponentResource):
         zones = site_zones(site.network.availability_zones, offered)
         placements = {
             tier.name: place_tier(
-                site=site.name, region=site.region, tier=tier.name, kind=tier.kind,
-                instance_types=tier.instance_types, count=tier.count, tier_zones=tier.availability_zones,
-                site_zone_list=zones, offered=offered,
+                site=site.name,
+                region=site.region,
+                tier=tier.name,
+                kind=tier.kind,
+                instance_types=tier.instance_types,
+                count=tier.count,
+                tier_zones=tier.availability_zones,
+                site_zone_list=zones,
+                offered=offered,
             )
             for tier in site.tiers
         }
@@ -102,8 +111,13 @@ class AwsSite(pulumi.ComponentResource):
                 subnet_ids=self.network.subnet_ids,
                 data_key_arn=self.keys.data.arn,
                 labels=naming.node_labels(
-                    jurisdiction=ctx.jurisdiction, site=site.name, region=site.region, tier=tier.name,
-                    kind=tier.kind, rank=ctx.ranks[tier.name], extra=tier.labels,
+                    jurisdiction=ctx.jurisdiction,
+                    site=site.name,
+                    region=site.region,
+                    tier=tier.name,
+                    kind=tier.kind,
+                    rank=ctx.ranks[tier.name],
+                    extra=tier.labels,
                 ),
                 taints=naming.gpu_taints(),
                 depends_on=ready,

@@ -29,7 +29,14 @@ def eks_taint_effect(effect: str) -> str:
 
 
 def node_labels(
-    *, jurisdiction: str, site: str, region: str, tier: str, kind: v.TierKind, rank: int, extra: dict[str, str]
+    *,
+    jurisdiction: str,
+    site: str,
+    region: str,
+    tier: str,
+    kind: v.TierKind,
+    rank: int,
+    extra: dict[str, str],
 ) -> dict[str, str]:
     """Labels every node of a tier carries: where it is, which tier it is, and its place in the overflow."""
     labels = {

@@ -1,7 +1,14 @@
 """The stack spec: pydantic models of the `gpufabric:fabric` config object, the rules between its parts,
 and the loader that turns a Pulumi stack file into a validated `FabricSpec` (no Pulumi import)."""
 
-from components.spec.load import CONFIG_KEY, LoadedStack, load_stack_file, parse_fabric, project_root, stack_file
+from components.spec.load import (
+    CONFIG_KEY,
+    LoadedStack,
+    load_stack_file,
+    parse_fabric,
+    project_root,
+    stack_file,
+)
 from components.spec.models import (
     AwsSiteSpec,
     ClusterSpec,

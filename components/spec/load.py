@@ -166,7 +166,11 @@ def _pydantic_text(err: dict[str, Any], raw: Any) -> str:
     if kind == "string_pattern_mismatch" and loc and loc[-1] == "name":
         return f"expected {NAME_RULE}, found {found}"
     msg = err["msg"]
-    for prefix, repl in (("Input should be ", ""), ("Value should be ", ""), ("String should ", "a string that should ")):
+    for prefix, repl in (
+        ("Input should be ", ""),
+        ("Value should be ", ""),
+        ("String should ", "a string that should "),
+    ):
         if msg.startswith(prefix):
             msg = repl + msg[len(prefix) :]
             break

@@ -115,9 +115,7 @@ class TierSpec(Strict):
             if self.max is None:
                 raise FieldError("max", f"expected the most nodes a {kind} tier may burst to, found nothing")
             if self.count is not None:
-                raise FieldError(
-                    "count", f"expected 'min'/'max' on an elastic {kind} tier, found count: {self.count}"
-                )
+                raise FieldError("count", f"expected 'min'/'max' on an elastic {kind} tier, found count: {self.count}")
             if (self.min or 0) > self.max:
                 raise FieldError("min", f"expected at most 'max' ({self.max}), found {self.min}")
         if self.kind == TierKind.CAPACITY_BLOCK:
@@ -167,7 +165,9 @@ class NetworkSpec(Strict):
         try:
             net = ipaddress.IPv4Network(v, strict=True)
         except ValueError as e:
-            raise ValueError(f"expected an IPv4 network in CIDR notation like 10.40.0.0/16, found {v!r} ({e})") from None
+            raise ValueError(
+                f"expected an IPv4 network in CIDR notation like 10.40.0.0/16, found {v!r} ({e})"
+            ) from None
         if not net.is_private:
             raise ValueError(f"expected a private (RFC 1918) network, found {v!r}")
         if not 16 <= net.prefixlen <= 24:

@@ -39,11 +39,19 @@ def site_kind_issues(raw_sites: Any) -> list[Issue]:
         kind = site["kind"]
         if kind in {k.value for k in SiteKind} and kind not in {k.value for k in SUPPORTED_SITE_KINDS}:
             issues.append(
-                Issue(("sites", i, "kind"), f"a supported site kind ({supported})", f"{kind!r}, which is not yet supported")
+                Issue(
+                    ("sites", i, "kind"),
+                    f"a supported site kind ({supported})",
+                    f"{kind!r}, which is not yet supported",
+                )
             )
         elif kind not in {k.value for k in SiteKind}:
             issues.append(
-                Issue(("sites", i, "kind"), f"a site kind: one of {', '.join(k.value for k in SiteKind)}", repr(kind))
+                Issue(
+                    ("sites", i, "kind"),
+                    f"a site kind: one of {', '.join(k.value for k in SiteKind)}",
+                    repr(kind),
+                )
             )
     return issues
 
@@ -133,7 +141,13 @@ def _zones_in_region(spec: FabricSpec) -> list[Issue]:
         for path, zones in zone_lists:
             for z, zone in enumerate(zones):
                 if not (zone.startswith(site.region) and len(zone) == len(site.region) + 1 and zone[-1].isalpha()):
-                    issues.append(Issue((*path, z), f"an availability zone of {site.region} like {site.region}a", repr(zone)))
+                    issues.append(
+                        Issue(
+                            (*path, z),
+                            f"an availability zone of {site.region} like {site.region}a",
+                            repr(zone),
+                        )
+                    )
             for zone, idx in _duplicates(zones).items():
                 issues.append(Issue((*path, idx[1]), "each availability zone once", repr(zone)))
         if site.network.availability_zones:

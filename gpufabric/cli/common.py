@@ -17,8 +17,12 @@ stderr = Console(stderr=True)
 def load(stack: str | None, config: Path | None) -> LoadedStack:
     """Exactly one of `--stack NAME` and `--config PATH`."""
     if (stack is None) == (config is None):
-        raise InputError("command line", "--stack/--config", "exactly one of --stack NAME or --config PATH",
-                         "both" if stack else "neither")
+        raise InputError(
+            "command line",
+            "--stack/--config",
+            "exactly one of --stack NAME or --config PATH",
+            "both" if stack else "neither",
+        )
     if config is not None:
         return load_stack_file(config)
     return load_stack_file(stack_file(stack))  # type: ignore[arg-type]
@@ -30,5 +34,6 @@ def run_plan(loaded: LoadedStack, *, quiet: bool = False) -> Plan:
         return plan_stack(loaded)
     with stderr.status(f"planning stack {loaded.stack} offline ...") as status:
         return plan_stack(
-            loaded, on_resource=lambda n: status.update(f"planning stack {loaded.stack} offline: {n} resources")
+            loaded,
+            on_resource=lambda n: status.update(f"planning stack {loaded.stack} offline: {n} resources"),
         )

@@ -108,8 +108,15 @@ def render(plan: Plan, console: Console) -> None:
     for row in tier_rows(plan):
         nodes = str(row["min"]) if row["min"] == row["max"] else f"{row['min']}-{row['max']}"
         tiers.add_row(
-            str(row["rank"]), row["site"], row["region"] or "", row["tier"], row["kind"], row["capacity_type"] or "",
-            ", ".join(row["instance_types"]), nodes, str(row["node_groups"]),
+            str(row["rank"]),
+            row["site"],
+            row["region"] or "",
+            row["tier"],
+            row["kind"],
+            row["capacity_type"] or "",
+            ", ".join(row["instance_types"]),
+            nodes,
+            str(row["node_groups"]),
         )
     console.print(tiers)
     counts = Counter(r["type"] for r in plan.resources if r["custom"] and not r["type"].startswith("pulumi:"))

@@ -16,8 +16,12 @@ from components.decisions.aws import endpoint_service_name
 from components.jurisdictions import aws_partition_of
 
 OFFLINE_ACCOUNT_ID = "123456789012"
-_DNS_SUFFIX = {"aws": "amazonaws.com", "aws-cn": "amazonaws.com.cn", "aws-us-gov": "amazonaws.com",
-               "aws-eusc": "amazonaws.eu"}
+_DNS_SUFFIX = {
+    "aws": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+    "aws-us-gov": "amazonaws.com",
+    "aws-eusc": "amazonaws.eu",
+}
 
 
 class UnansweredCall(Exception):
@@ -87,19 +91,34 @@ def caller_identity(region: str, args: dict[str, Any]) -> dict[str, Any]:
 
 def partition(region: str, args: dict[str, Any]) -> dict[str, Any]:
     name = aws_partition_of(region)
-    return {"id": name, "partition": name, "dnsSuffix": _DNS_SUFFIX[name], "reverseDnsPrefix": "com.amazonaws"}
+    return {
+        "id": name,
+        "partition": name,
+        "dnsSuffix": _DNS_SUFFIX[name],
+        "reverseDnsPrefix": "com.amazonaws",
+    }
 
 
 def region_info(region: str, args: dict[str, Any]) -> dict[str, Any]:
-    return {"id": region, "name": region, "region": region, "endpoint": f"ec2.{region}.amazonaws.com",
-            "description": region}
+    return {
+        "id": region,
+        "name": region,
+        "region": region,
+        "endpoint": f"ec2.{region}.amazonaws.com",
+        "description": region,
+    }
 
 
 def vpc_endpoint_service(region: str, args: dict[str, Any]) -> dict[str, Any]:
     name = endpoint_service_name(region, args["service"])
-    return {"id": name, "serviceName": name, "serviceType": args.get("serviceType", "Interface"),
-            "service": args["service"], "availabilityZones": list(_moto_region(region)[0]),
-            "privateDnsName": f"{args['service']}.{region}.amazonaws.com"}
+    return {
+        "id": name,
+        "serviceName": name,
+        "serviceType": args.get("serviceType", "Interface"),
+        "service": args["service"],
+        "availabilityZones": list(_moto_region(region)[0]),
+        "privateDnsName": f"{args['service']}.{region}.amazonaws.com",
+    }
 
 
 ANSWERS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {

@@ -48,7 +48,10 @@ class _Recorder(pulumi.runtime.Mocks):
         if args.typ.startswith("pulumi:providers:"):
             inputs = {k: _maybe_json(v) for k, v in inputs.items()}
         rid = _fake_id(args.typ, args.name)
-        state = {**inputs, **_computed_outputs(args.typ, args.name, rid, inputs, self._region_of(args, inputs))}
+        state = {
+            **inputs,
+            **_computed_outputs(args.typ, args.name, rid, inputs, self._region_of(args, inputs)),
+        }
         return rid, state
 
     def _region_of(self, args: pulumi.runtime.MockResourceArgs, inputs: dict[str, Any]) -> str | None:
@@ -111,8 +114,12 @@ def effective_region(
         return inputs.get("region") or provider.get("region") or config.get("aws:region")
     if type_.startswith("gcp:") or type_ == "pulumi:providers:gcp":
         return (
-            inputs.get("region") or inputs.get("location") or inputs.get("zone")
-            or provider.get("region") or provider.get("zone") or config.get("gcp:region")
+            inputs.get("region")
+            or inputs.get("location")
+            or inputs.get("zone")
+            or provider.get("region")
+            or provider.get("zone")
+            or config.get("gcp:region")
         )
     return None
 
@@ -122,7 +129,9 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
     config = _config_strings(loaded)
     with _LOCK:
         recorder = _Recorder(config, on_resource)
-        pulumi.runtime.set_mocks(recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder))
+        pulumi.runtime.set_mocks(
+            recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder)
+        )
         pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
         program = project_root(loaded.path.parent) / "__main__.py"
         outputs: dict[str, Any] = {}
@@ -175,9 +184,13 @@ def _config_strings(loaded: LoadedStack) -> dict[str, str]:
 def _fake_id(type_: str, name: str) -> str:
     digest = hashlib.sha256(f"{type_}::{name}".encode()).hexdigest()[:17]
     prefixes = {
-        "aws:ec2/vpc:Vpc": "vpc-", "aws:ec2/subnet:Subnet": "subnet-", "aws:ec2/securityGroup:SecurityGroup": "sg-",
-        "aws:ec2/capacityReservation:CapacityReservation": "cr-", "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
-        "aws:ec2/routeTable:RouteTable": "rtb-", "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
+        "aws:ec2/vpc:Vpc": "vpc-",
+        "aws:ec2/subnet:Subnet": "subnet-",
+        "aws:ec2/securityGroup:SecurityGroup": "sg-",
+        "aws:ec2/capacityReservation:CapacityReservation": "cr-",
+        "aws:ec2/launchTemplate:LaunchTemplate": "lt-",
+        "aws:ec2/routeTable:RouteTable": "rtb-",
+        "aws:ec2/vpcEndpoint:VpcEndpoint": "vpce-",
     }
     return prefixes.get(type_, "") + digest
 
