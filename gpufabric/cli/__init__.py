@@ -19,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
 @app.callback()
 def root() -> None:
     """Plan a stack offline, check it against the residency and security packs, size its capacity."""
@@ -37,16 +38,7 @@ def fail_input(err: InputError) -> typer.Exit:
 
 def _register() -> None:
     # Imported for their side effect of adding commands to `app`.
-    from gpufabric.cli import plan  # noqa: F401
-
-    try:
-        from gpufabric.cli import check  # noqa: F401
-    except ImportError:  # pragma: no cover - arrives with the policy packs
-        pass
-    try:
-        from gpufabric.cli import size  # noqa: F401
-    except ImportError:  # pragma: no cover - arrives with the sizing module
-        pass
+    from gpufabric.cli import check, plan, size  # noqa: F401
 
 
 def main() -> None:

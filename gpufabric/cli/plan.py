@@ -59,11 +59,9 @@ def plan_command(
 
 
 def evaluate(plan: Plan) -> list[dict[str, Any]]:
-    """Policy violations of the plan, as JSON objects (empty until the policy packs are installed)."""
-    try:
-        from gpufabric.cli.check import evaluate_plan
-    except ImportError:
-        return []
+    """Policy violations of the plan, as JSON objects, from the same evaluation `gpufabric check` runs."""
+    from gpufabric.cli.check import evaluate_plan
+
     return [v.to_dict() if hasattr(v, "to_dict") else dict(v) for v in evaluate_plan(plan)]
 
 
