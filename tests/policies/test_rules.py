@@ -7,7 +7,7 @@ import json
 from typing import Any
 
 import pytest
-from conftest import EU_STACK, aws_provider, make, sdk_validate, stack
+from harness import EU_STACK, aws_provider, make, sdk_validate, stack
 
 from policies.common.config import resolve
 from policies.common.model import Res, StackContext

@@ -3,7 +3,7 @@ private API, pinned by pulumi-policy 1.21.x): enforcement levels and config beha
 
 from __future__ import annotations
 
-from conftest import RESIDENCY, SECURITY, aws_provider, make
+from harness import RESIDENCY, SECURITY, aws_provider, make
 from pulumi.runtime import proto
 
 US_VPC = make("aws:ec2/vpc:Vpc", {"region": "us-east-1"}, name="vpc-us")
