@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -52,9 +53,7 @@ def tier_groups(planned, tier):
 
 def template_of(planned, node_group):
     (template,) = [
-        t
-        for t in planned.of_type(LAUNCH_TEMPLATE)
-        if planned.id_of(t) == node_group["inputs"]["launchTemplate"]["id"]
+        t for t in planned.of_type(LAUNCH_TEMPLATE) if planned.id_of(t) == node_group["inputs"]["launchTemplate"]["id"]
     ]
     return template
 
@@ -140,12 +139,8 @@ def test_default_security_group_is_closed(any_plan):
 
 def test_private_endpoints_for_images_tokens_nodes_and_logs(eu):
     endpoints = eu.of_type(ENDPOINT)
-    interface = {
-        e["inputs"]["serviceName"]: e for e in endpoints if e["inputs"]["vpcEndpointType"] == "Interface"
-    }
-    gateway = {
-        e["inputs"]["serviceName"]: e for e in endpoints if e["inputs"]["vpcEndpointType"] == "Gateway"
-    }
+    interface = {e["inputs"]["serviceName"]: e for e in endpoints if e["inputs"]["vpcEndpointType"] == "Interface"}
+    gateway = {e["inputs"]["serviceName"]: e for e in endpoints if e["inputs"]["vpcEndpointType"] == "Gateway"}
     services = ["ecr.api", "ecr.dkr", "sts", "ec2", "elasticloadbalancing", "logs", "eks", "eks-auth"]
 
     assert set(interface) == {f"com.amazonaws.eu-north-1.{s}" for s in services}
@@ -199,9 +194,7 @@ def test_reserved_node_groups_target_their_reservation_sized_to_it(any_plan):
     reservations = any_plan.of_type(RESERVATION)
     assert reservations
     subnets = {
-        s["inputs"]["availabilityZone"]: any_plan.id_of(s)
-        for s in any_plan.of_type(SUBNET)
-        if "-private-" in s["name"]
+        s["inputs"]["availabilityZone"]: any_plan.id_of(s) for s in any_plan.of_type(SUBNET) if "-private-" in s["name"]
     }
     targeted = {}
     for group in gpu_node_groups(any_plan):
@@ -250,9 +243,7 @@ def test_capacity_block_node_group_targets_the_block(us):
     assert target["capacityReservationId"] == "cr-0a1b2c3d4e5f60718"
     assert template["instanceMarketOptions"]["marketType"] == "capacity-block"
     (subnet,) = [
-        s
-        for s in us.of_type(SUBNET)
-        if s["inputs"]["availabilityZone"] == "us-east-1b" and "-private-" in s["name"]
+        s for s in us.of_type(SUBNET) if s["inputs"]["availabilityZone"] == "us-east-1b" and "-private-" in s["name"]
     ]
     assert group["inputs"]["subnetIds"] == [us.id_of(subnet)]
     # a capacity block is bought outside the stack: no reservation is created for it
@@ -301,9 +292,7 @@ def test_launch_templates_require_imdsv2_encrypted_volumes_and_no_public_ip(any_
 
 
 def test_every_resource_lives_in_the_site_region(any_plan):
-    region = {"eu-sovereign": "eu-north-1", "unit": "eu-north-1", "us-cloud": "us-east-1"}[
-        any_plan.plan.stack
-    ]
+    region = {"eu-sovereign": "eu-north-1", "unit": "eu-north-1", "us-cloud": "us-east-1"}[any_plan.plan.stack]
     custom = [r for r in any_plan.resources if r["custom"]]
     assert custom
     for resource in custom:
@@ -354,7 +343,15 @@ def escaped(plan_fabric, base_fabric):
     spot["launch_template_args"] = {"ebs_optimized": "true", "description": "escape hatch"}
     spot["node_group_args"] = {"force_update_version": True}
     site["cluster"] = {"cluster_args": {"zonal_shift_config": {"enabled": True}}}
-    return plan_fabric(fabric, name="unit")
+    secret = {"gpufabric:registryToken": {"secure": "v1:c2VjcmV0LWNpcGhlcnRleHQ="}}
+    return plan_fabric(fabric, name="unit", extra_config=secret)
+
+
+def test_secure_config_is_a_placeholder_never_the_ciphertext(escaped):
+    value = escaped.plan.config["gpufabric:registryToken"]
+    assert "secret" in value and "gpufabric:registryToken" in value
+    assert "c2VjcmV0LWNpcGhlcnRleHQ=" not in json.dumps(escaped.plan.config)
+    assert "c2VjcmV0LWNpcGhlcnRleHQ=" not in escaped.plan.to_json()
 
 
 def test_escape_hatch_args_are_passed_through(escaped):
