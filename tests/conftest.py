@@ -71,9 +71,7 @@ def write_stack(tmp_path: Path) -> Callable[..., Path]:
         raw: str | None = None,
     ) -> Path:
         path = tmp_path / f"Pulumi.{name}.yaml"
-        text = (
-            raw if raw is not None else yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False)
-        )
+        text = raw if raw is not None else yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False)
         path.write_text(text, encoding="utf-8")
         return path
 
@@ -115,17 +113,13 @@ def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Plann
     cache: dict[str, Planned] = {}
     folder = tmp_path_factory.mktemp("stacks")
 
-    def plan(
-        fabric: dict[str, Any], *, name: str = "test", extra_config: dict[str, Any] | None = None
-    ) -> Planned:
+    def plan(fabric: dict[str, Any], *, name: str = "test", extra_config: dict[str, Any] | None = None) -> Planned:
         key = json.dumps([name, fabric, extra_config], sort_keys=True)
         if key not in cache:
             sub = folder / f"s{len(list(folder.iterdir()))}"
             sub.mkdir()
             path = sub / f"Pulumi.{name}.yaml"
-            path.write_text(
-                yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8"
-            )
+            path.write_text(yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8")
             loaded = load_stack_file(path)
             # The plan records no ids; note the id Pulumi's mock monitor answers for each URN, so tests can
             # follow references (a node group's launch template, a template's capacity reservation).

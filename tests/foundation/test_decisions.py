@@ -39,9 +39,7 @@ def networks(draw, public=False):
     subnet_prefix = draw(st.integers(vpc_prefix + 2, min(vpc_prefix + 8, 24 if public else 26)))
     usable = min(2 ** (subnet_prefix - vpc_prefix) - 1, 16 if public else 26)
     second_octet = draw(st.integers(0, 255))
-    vpc = ipaddress.IPv4Network(
-        (int(ipaddress.IPv4Address(f"10.{second_octet}.0.0")), vpc_prefix), strict=False
-    )
+    vpc = ipaddress.IPv4Network((int(ipaddress.IPv4Address(f"10.{second_octet}.0.0")), vpc_prefix), strict=False)
     letters = st.sets(st.sampled_from(string.ascii_lowercase[:usable]), min_size=1, max_size=usable)
     return str(vpc), subnet_prefix, sorted(draw(letters)), sorted(draw(letters))
 
@@ -105,25 +103,19 @@ def test_public_subnets_never_leave_the_vpc():
     # a /16 with /21 subnets has 31 private slots, but its last /21 holds only 16 public /25s (a-p)
     with pytest.raises(SubnetPlanError, match="'eu-north-1q'"):
         plan_subnets("10.0.0.0/16", ["eu-north-1q"], 21, public=True)
-    assert plan_subnets("10.0.0.0/16", ["eu-north-1q"], 21, public=False).private == {
-        "eu-north-1q": "10.0.128.0/21"
-    }
+    assert plan_subnets("10.0.0.0/16", ["eu-north-1q"], 21, public=False).private == {"eu-north-1q": "10.0.128.0/21"}
 
 
 def test_public_subnets_are_not_smaller_than_aws_allows():
     with pytest.raises(SubnetPlanError, match="/29"):
         plan_subnets("10.0.0.0/20", ["eu-north-1a"], 25, public=True)
-    assert plan_subnets("10.0.0.0/20", ["eu-north-1a"], 24, public=True).public == {
-        "eu-north-1a": "10.0.15.0/28"
-    }
+    assert plan_subnets("10.0.0.0/20", ["eu-north-1a"], 24, public=True).public == {"eu-north-1a": "10.0.15.0/28"}
 
 
 # -- split_count --------------------------------------------------------------------------------------------
 
 
-zone_sets = st.sets(st.sampled_from(string.ascii_lowercase[:6]), min_size=1).map(
-    lambda s: zones_of(sorted(s))
-)
+zone_sets = st.sets(st.sampled_from(string.ascii_lowercase[:6]), min_size=1).map(lambda s: zones_of(sorted(s)))
 
 
 @settings(max_examples=200, deadline=None)

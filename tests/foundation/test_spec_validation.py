@@ -303,12 +303,8 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("change", "key_path", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
-)
-def test_bad_input_names_file_key_path_expected_and_found(
-    base_fabric, write_stack, change, key_path, fragments
-):
+@pytest.mark.parametrize(("change", "key_path", "fragments"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input_names_file_key_path_expected_and_found(base_fabric, write_stack, change, key_path, fragments):
     fabric = base_fabric()
     change(fabric)
     path = write_stack(fabric)
