@@ -320,6 +320,37 @@ def test_adding_a_zone_keeps_existing_subnets(plan_fabric, base_fabric, eu):
     assert all(r in {x["urn"] for x in wider.resources} for r in (x["urn"] for x in eu.of_type(RESERVATION)))
 
 
+def test_tier_pinned_zone_gets_a_subnet_when_the_site_lists_no_zones(plan_fabric):
+    # no network.availability_zones: the site picks the best-offering zones, plus the capacity block's own zone
+    fabric = {
+        "jurisdiction": "us",
+        "sites": [
+            {
+                "name": "aws-virginia",
+                "kind": "aws",
+                "region": "us-east-1",
+                "network": {"cidr": "10.60.0.0/16"},
+                "tiers": [
+                    {
+                        "name": "h100-block",
+                        "kind": "capacity_block",
+                        "instance_types": ["p5.48xlarge"],
+                        "count": 2,
+                        "reservation_id": "cr-0a1b2c3d4e5f60718",
+                        "availability_zones": ["us-east-1f"],
+                    }
+                ],
+            }
+        ],
+    }
+    planned = plan_fabric(fabric, name="pinned")
+
+    subnets = {s["inputs"]["availabilityZone"]: planned.id_of(s) for s in planned.of_type(SUBNET)}
+    assert "us-east-1f" in subnets
+    (group,) = tier_groups(planned, "h100-block")
+    assert group["inputs"]["subnetIds"] == [subnets["us-east-1f"]]
+
+
 def test_instance_type_not_offered_in_region_is_an_error(plan_fabric, base_fabric):
     fabric = base_fabric()
     site = fabric["sites"][0]

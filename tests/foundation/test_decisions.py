@@ -208,6 +208,13 @@ def test_capacity_block_sits_in_its_one_zone():
     assert placed.per_zone_count == {"eu-north-1b": 4}
 
 
+def test_site_zones_include_zones_a_tier_is_pinned_to():
+    # a capacity block bought in eu-north-1c needs a subnet there, even when c is not among the best offered
+    offered = {"g6e.xlarge": set(zones_of("ab")), "p5.48xlarge": {"eu-north-1c"}}
+    assert site_zones(None, offered, max_zones=2, pinned=["eu-north-1c"]) == zones_of("abc")
+    assert site_zones(zones_of("ab"), offered, pinned=["eu-north-1a"]) == zones_of("ab")
+
+
 def test_site_zones_prefer_requested_else_best_offered():
     assert site_zones(["eu-north-1c", "eu-north-1a"], OFFERED) == zones_of("ac")
     assert site_zones(None, OFFERED, max_zones=2) == zones_of("ab")
