@@ -51,7 +51,8 @@ class AwsSite(pulumi.ComponentResource):
 
         account = facts.account(provider, site.region)
         offered = facts.offered_zones(provider, site.region, [t for tier in site.tiers for t in tier.instance_types])
-        zones = site_zones(site.network.availability_zones, offered)
+        pinned = [zone for tier in site.tiers for zone in tier.availability_zones or []]
+        zones = site_zones(site.network.availability_zones, offered, pinned=pinned)
         placements = {
             tier.name: place_tier(
                 site=site.name,

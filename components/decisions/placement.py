@@ -24,8 +24,11 @@ class TierPlacement:
     per_zone_count: dict[str, int]  # committed tiers: nodes (and reserved instances) per AZ; elastic: empty
 
 
-def site_zones(requested: list[str] | None, offered: dict[str, set[str]], max_zones: int = 3) -> list[str]:
-    """The site's AZs: those requested, else the (at most `max_zones`) AZs offering the most tier types."""
+def site_zones(
+    requested: list[str] | None, offered: dict[str, set[str]], max_zones: int = 3, pinned: list[str] | None = None
+) -> list[str]:
+    """The site's AZs: those requested, else the (at most `max_zones`) AZs offering the most tier types plus
+    the zones a tier is pinned to (a capacity block lives in its one AZ and needs a subnet there)."""
     if requested:
         return sorted(requested)
     score: dict[str, int] = {}
@@ -33,7 +36,7 @@ def site_zones(requested: list[str] | None, offered: dict[str, set[str]], max_zo
         for z in zones:
             score[z] = score.get(z, 0) + 1
     best = sorted(score, key=lambda z: (-score[z], z))[:max_zones]
-    return sorted(best)
+    return sorted(set(best) | set(pinned or []))
 
 
 def place_tier(
