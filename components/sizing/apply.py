@@ -57,17 +57,13 @@ def updated_text(path: Path, plan: Plan) -> tuple[str, str, list[str]]:
                 continue
             kind = TierKind(tier.get("kind"))
             key, value = (
-                ("max", max(max(opt.nodes, default=0), 1))
-                if kind in ELASTIC_TIERS
-                else ("count", opt.committed_nodes)
+                ("max", max(max(opt.nodes, default=0), 1)) if kind in ELASTIC_TIERS else ("count", opt.committed_nodes)
             )
             if kind == TierKind.OWNED:
                 continue  # owned hardware is what it is; the plan does not buy it
             if key == "count" and value < 1:
                 # A committed tier of zero nodes cannot be declared (count >= 1): leave it, and say so.
-                changed.append(
-                    f"sites[{i}].tiers[{k}] ({opt.id}): plan commits 0 nodes; remove the tier by hand"
-                )
+                changed.append(f"sites[{i}].tiers[{k}] ({opt.id}): plan commits 0 nodes; remove the tier by hand")
                 continue
             if tier.get(key) != value:
                 tier[key] = value
@@ -87,9 +83,7 @@ def updated_text(path: Path, plan: Plan) -> tuple[str, str, list[str]]:
 
 
 def diff(old: str, new: str, path: Path) -> str:
-    lines = difflib.unified_diff(
-        old.splitlines(True), new.splitlines(True), f"{path} (before)", f"{path} (after)"
-    )
+    lines = difflib.unified_diff(old.splitlines(True), new.splitlines(True), f"{path} (before)", f"{path} (after)")
     return "".join(lines)
 
 

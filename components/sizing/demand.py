@@ -181,9 +181,7 @@ def _parse_table(name: str, rows: list[list[str]], cols: dict[str, int], integer
                     if key in integer
                     else "a non-negative number"
                 )
-                problems.append(
-                    InputError(name, f"row {line}, column {key}", what, repr(cell) if cell else "empty")
-                )
+                problems.append(InputError(name, f"row {line}, column {key}", what, repr(cell) if cell else "empty"))
                 if len(problems) >= MAX_REPORTED:
                     raise InputErrors(problems) from None
     if problems:
@@ -229,9 +227,7 @@ def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDema
         # so the slow swings (handled by the windows) are not counted twice.
         counts = np.bincount(offset.astype(int), minlength=int(math.ceil(span))).astype(float)
         sec_win = np.minimum((np.arange(len(counts)) // win_len).astype(int), n_win - 1)
-        sec_mean = (np.bincount(sec_win, counts, n_win) / np.maximum(np.bincount(sec_win, None, n_win), 1))[
-            sec_win
-        ]
+        sec_mean = (np.bincount(sec_win, counts, n_win) / np.maximum(np.bincount(sec_win, None, n_win), 1))[sec_win]
         mean = counts.mean()
         disp[b] = float(((counts - sec_mean) ** 2).mean() / mean) if mean > 0 else 1.0
     return IntervalDemand(

@@ -31,9 +31,7 @@ def _cheapest_first(
     return x
 
 
-def dispatch(
-    residual: np.ndarray, cap: np.ndarray, price: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> np.ndarray:
+def dispatch(residual: np.ndarray, cap: np.ndarray, price: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """Integer elastic node counts (options, intervals) covering `residual` as cheaply as found.
 
     Two candidates per interval, the cheaper kept: (a) cheapest capacity first, each option rounded up;

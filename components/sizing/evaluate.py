@@ -62,7 +62,7 @@ def replay(plan: Plan, demand_units: np.ndarray) -> tuple[float, float, np.ndarr
     return float(cost), unserved, x
 
 
-def hindsight(plan: Plan, demand_units: np.ndarray) -> tuple[float, float]:
+def hindsight(plan: Plan, demand_units: np.ndarray, time_limit: float = 30.0) -> tuple[float, float]:
     """Cost and unserved unit-hours of the optimal plan for this very demand (same options and caps)."""
     hours = plan.interval_seconds / 3600.0
     milp = [
@@ -77,7 +77,9 @@ def hindsight(plan: Plan, demand_units: np.ndarray) -> tuple[float, float]:
     ]
     if not milp:
         return 0.0, float(demand_units.sum() * hours)
-    res = solve(milp, demand_units[:, None], np.array([1.0]), hours, penalty=unserved_penalty(milp))
+    res = solve(
+        milp, demand_units[:, None], np.array([1.0]), hours, penalty=unserved_penalty(milp), time_limit=time_limit
+    )
     prices = np.array([m.price for m in milp])
     cost = float(hours * np.einsum("j,jts->", prices, res.nodes))
     return cost, float(res.unserved.sum() * hours)

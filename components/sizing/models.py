@@ -175,9 +175,7 @@ class PriceTable(Strict):
         rows = [
             r
             for r in self.prices
-            if r.provider == provider
-            and r.instance_type in (instance_type, "*")
-            and r.region in (region, "*")
+            if r.provider == provider and r.instance_type in (instance_type, "*") and r.region in (region, "*")
         ]
         rows.sort(key=lambda r: (r.region == "*", r.instance_type == "*"))
         for row in rows:

@@ -132,9 +132,7 @@ def _quiet_highs() -> highspy.Highs:
 _BANNER_SHOWN = False
 
 
-def _run(
-    lp: highspy.HighsLp, gap: float, time_limit: float, start: np.ndarray | None = None
-) -> highspy.Highs:
+def _run(lp: highspy.HighsLp, gap: float, time_limit: float, start: np.ndarray | None = None) -> highspy.Highs:
     h = _quiet_highs()
     h.setOptionValue("output_flag", False)
     h.setOptionValue("mip_rel_gap", gap)
@@ -156,7 +154,7 @@ def solve(
     hours: float,
     *,
     penalty: float | None = None,
-    gap: float = 1e-4,
+    gap: float = 1e-3,
     time_limit: float = 30.0,
 ) -> MilpResult:
     """Solve the MILP; `demand` is (intervals, scenarios) in units, `weights` (scenarios,) sum to 1.

@@ -142,9 +142,7 @@ def build_plan(
 ) -> Plan:
     """Exclude, convert, solve, and report."""
     if jurisdiction is not None and jurisdiction not in known_jurisdictions():
-        raise InputError(
-            "--jurisdiction", "", f"one of {', '.join(known_jurisdictions())}", repr(jurisdiction)
-        )
+        raise InputError("--jurisdiction", "", f"one of {', '.join(known_jurisdictions())}", repr(jurisdiction))
     mean_in, mean_out, p95_in = mean_mix(scenarios)
     excluded: list[Excluded] = []
     usable: list[CatalogOption] = []
@@ -215,11 +213,7 @@ def build_plan(
             nodes=[int(v) for v in nodes[j].max(axis=1)],
             price_source=o.price_source,
             **(
-                {
-                    "nodes_by_scenario": {
-                        s.name: [int(v) for v in nodes[j][:, k]] for k, s in enumerate(scenarios)
-                    }
-                }
+                {"nodes_by_scenario": {s.name: [int(v) for v in nodes[j][:, k]] for k, s in enumerate(scenarios)}}
                 if len(scenarios) > 1
                 else {}
             ),

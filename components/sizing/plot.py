@@ -32,9 +32,7 @@ def plot_plan(plan: Plan, path: Path) -> None:
         if not opts:
             continue
         layer = sum(np.array(o.nodes, dtype=float) * o.capacity_per_node * o.availability for o in opts)
-        ax.fill_between(
-            x, bottom, bottom + layer, step="post", color=COLOURS[tier], alpha=0.8, label=tier.value
-        )
+        ax.fill_between(x, bottom, bottom + layer, step="post", color=COLOURS[tier], alpha=0.8, label=tier.value)
         bottom = bottom + layer
     ax.step(x, plan.demand, where="post", color="black", linewidth=1.0, label="demand (SLO slots)")
     ax.set_xlabel("hours from start")

@@ -24,9 +24,7 @@ from components.sizing.demand import IntervalDemand
 from components.sizing.models import GpuPerformance, Profile
 
 
-def erlang_c_slots(
-    load: np.ndarray, hold: np.ndarray, weight: np.ndarray, budget: float, tail: float
-) -> np.ndarray:
+def erlang_c_slots(load: np.ndarray, hold: np.ndarray, weight: np.ndarray, budget: float, tail: float) -> np.ndarray:
     """Smallest integer c per row with sum_w weight * C(c, A_w) * exp(-(c - A_w) * budget / S_w) <= tail.
 
     Arrays are (intervals, windows): each window of an interval has its own offered load A_w and holding
@@ -108,9 +106,7 @@ def required_slots(
         hold = conc * (
             demand.mean_in / perf.prefill_tokens_per_second + demand.mean_out / perf.decode_tokens_per_second
         )
-        return erlang_c_slots(
-            (demand.rate * hold)[:, None], hold[:, None], demand.rate[:, None], budget, tail
-        )
+        return erlang_c_slots((demand.rate * hold)[:, None], hold[:, None], demand.rate[:, None], budget, tail)
     hold_w = conc * (
         demand.window_in / perf.prefill_tokens_per_second + demand.window_out / perf.decode_tokens_per_second
     )

@@ -84,9 +84,7 @@ def options_from_stack(
     try:
         from components.spec import load_stack_file, stack_file
     except ImportError:
-        raise InputError(
-            "--stack", name, "the stack spec module (components.spec)", "not installed"
-        ) from None
+        raise InputError("--stack", name, "the stack spec module (components.spec)", "not installed") from None
     path = stack_file(name)
     loaded = load_stack_file(path)
     return options_from_spec(loaded.spec, prices, str(path), default_max_nodes), Path(path), loaded.spec
