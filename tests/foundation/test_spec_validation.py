@@ -184,6 +184,12 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         ["one instance type", "p5.48xlarge, p5en.48xlarge"],
     ),
     (
+        "mixed-cpu-architectures",
+        lambda d: tier(d, "l40s-spot").update(instance_types=["g5g.xlarge", "g6e.xlarge"]),
+        f"{SPOT}.instance_types",
+        ["arm64", "x86_64", "g5g.xlarge, g6e.xlarge"],
+    ),
+    (
         "elastic-without-max",
         lambda d: tier(d, "l40s-spot").pop("max"),
         f"{SPOT}.max",
