@@ -10,6 +10,7 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from components.decisions.aws import ami_type
 from components.decisions.overflow import default_overflow_order
 from components.jurisdictions import Jurisdiction
 from components.spec.models import FabricSpec
@@ -65,7 +66,26 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_zones_in_region(spec),
         *_cidrs_disjoint(spec),
         *_overflow_references(spec),
+        *_one_architecture_per_tier(spec),
     ]
+
+
+def _one_architecture_per_tier(spec: FabricSpec) -> list[Issue]:
+    """A node group runs one AMI, so a tier's instance types share one CPU architecture."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        for k, tier in enumerate(site.tiers):
+            try:
+                ami_type(tier.instance_types)
+            except ValueError:
+                issues.append(
+                    Issue(
+                        ("sites", i, "tiers", k, "instance_types"),
+                        "instance types of one CPU architecture (all arm64 or all x86_64)",
+                        f"a mix of arm64 and x86_64: {', '.join(tier.instance_types)}",
+                    )
+                )
+    return issues
 
 
 def _duplicates(names: list[str]) -> dict[str, list[int]]:
