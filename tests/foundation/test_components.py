@@ -366,6 +366,10 @@ def test_instance_type_not_offered_in_region_is_an_error(plan_fabric, base_fabri
     assert caught.value.file.endswith("Pulumi.unit.yaml")
 
 
+ADMIN_A = "arn:aws:iam::123456789012:role/team-a/platform-admin"
+ADMIN_B = "arn:aws:iam::123456789012:role/team-b/platform-admin"
+
+
 @pytest.fixture(scope="module")
 def escaped(plan_fabric, base_fabric):
     fabric = base_fabric()
@@ -373,9 +377,25 @@ def escaped(plan_fabric, base_fabric):
     spot = site["tiers"][1]
     spot["launch_template_args"] = {"ebs_optimized": "true", "description": "escape hatch"}
     spot["node_group_args"] = {"force_update_version": True}
-    site["cluster"] = {"cluster_args": {"zonal_shift_config": {"enabled": True}}}
+    site["cluster"] = {
+        "cluster_args": {"zonal_shift_config": {"enabled": True}},
+        "admin_role_arns": [ADMIN_A, ADMIN_B],
+    }
     secret = {"gpufabric:registryToken": {"secure": "v1:c2VjcmV0LWNpcGhlcnRleHQ="}}
     return plan_fabric(fabric, name="unit", extra_config=secret)
+
+
+def test_every_admin_role_gets_its_access_entry(escaped):
+    # two roles with the same name on different IAM paths are two different principals
+    entries = escaped.of_type("aws:eks/accessEntry:AccessEntry")
+    assert sorted(e["inputs"]["principalArn"] for e in entries) == sorted([ADMIN_A, ADMIN_B])
+    associations = escaped.of_type("aws:eks/accessPolicyAssociation:AccessPolicyAssociation")
+    assert len(associations) == 2
+    for association in associations:
+        assert (
+            association["inputs"]["policyArn"] == "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+        )
+        assert association["inputs"]["accessScope"] == {"type": "cluster"}
 
 
 def test_secure_config_is_a_placeholder_never_the_ciphertext(escaped):

@@ -295,6 +295,16 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         ["'atlantis'", "eu", "us"],
     ),
     (
+        "duplicate-admin-role",
+        lambda d: site(d).update(
+            cluster={
+                "admin_role_arns": ["arn:aws:iam::123456789012:role/admin", "arn:aws:iam::123456789012:role/admin"]
+            }
+        ),
+        f"{SITE}.cluster.admin_role_arns",
+        ["once", "'arn:aws:iam::123456789012:role/admin'"],
+    ),
+    (
         "missing-sites",
         lambda d: d.pop("sites"),
         "gpufabric:fabric.sites",
