@@ -79,5 +79,9 @@ def tier_resource_name(site: str, tier: str, zone: str | None = None) -> str:
 
 
 def role_name_of(arn: str) -> str:
-    """`arn:aws:iam::123456789012:role/team/platform-admin` -> `platform-admin` (names access entries)."""
-    return arn.rsplit("/", 1)[-1]
+    """`arn:aws:iam::123456789012:role/team/platform-admin` -> `team-platform-admin` (names access entries).
+
+    The whole role path, not only its last part: roles of the same name on different paths are different
+    principals and need different access entries.
+    """
+    return arn.split(":role/", 1)[-1].strip("/").replace("/", "-")

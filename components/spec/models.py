@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+from components.decisions.labels import role_name_of
 from components.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from components.vocabulary import COMMITTED_TIERS, ELASTIC_TIERS, TierKind
 
@@ -214,6 +215,15 @@ class ClusterSpec(Strict):
         for arn in v:
             if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", arn):
                 raise ValueError(f"expected IAM role ARNs like arn:aws:iam::123456789012:role/name, found {arn!r}")
+        seen: dict[str, str] = {}
+        for arn in v:
+            name = role_name_of(arn)
+            if name in seen:
+                raise ValueError(
+                    f"expected each admin role once (access entries are named by role path), found {arn!r} "
+                    f"after {seen[name]!r}"
+                )
+            seen[name] = arn
         return v
 
 
