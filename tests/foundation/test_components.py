@@ -301,6 +301,33 @@ def test_every_resource_lives_in_the_site_region(any_plan):
     assert all(r["provider"] == provider["urn"] for r in custom if r is not provider)
 
 
+def test_two_sites_each_live_in_their_own_region(plan_fabric, base_fabric):
+    fabric = base_fabric()
+    fabric["sites"].append(
+        {
+            "name": "aws-frankfurt",
+            "kind": "aws",
+            "region": "eu-central-1",
+            "network": {"cidr": "10.50.0.0/16", "availability_zones": ["eu-central-1a"]},
+            "tiers": [{"name": "a100-spot", "kind": "spot", "instance_types": ["p4d.24xlarge"], "max": 2}],
+        }
+    )
+    planned = plan_fabric(fabric, name="two")
+    regions = {"aws-stockholm": "eu-north-1", "aws-frankfurt": "eu-central-1"}
+
+    providers = {p["urn"]: p for p in planned.of_type("pulumi:providers:aws")}
+    assert sorted(p["name"] for p in providers.values()) == sorted(regions)
+    per_site = {name: 0 for name in regions}
+    for resource in planned.resources:
+        if resource["custom"] and resource["type"] != "pulumi:providers:aws":
+            site = providers[resource["provider"]]["name"]
+            assert resource["region"] == regions[site], resource["urn"]
+            per_site[site] += 1
+    assert per_site["aws-frankfurt"] > 30 and per_site["aws-stockholm"] > 30
+    (frankfurt_vpc,) = [v for v in planned.of_type(VPC) if v["inputs"]["cidrBlock"] == "10.50.0.0/16"]
+    assert frankfurt_vpc["region"] == "eu-central-1"
+
+
 # -- stability, errors and escape hatches -------------------------------------------------------------------
 
 
