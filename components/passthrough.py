@@ -23,4 +23,11 @@ def merge(defaults: dict[str, Any], escape: dict[str, Any], *, args_class: type,
             f"an argument of {args_class.__name__.removesuffix('Args')} ({', '.join(sorted(known))})",
             f"unknown argument {unknown[0]!r}",
         )
+    if "region" in escape:  # the site's region is the residency boundary: it is never passed through
+        raise InputError(
+            "",
+            f"{where}.region",
+            "no 'region' here (every resource of a site lives in the site's region)",
+            f"region {escape['region']!r}",
+        )
     return {**defaults, **escape}

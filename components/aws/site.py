@@ -63,6 +63,7 @@ class AwsSite(pulumi.ComponentResource):
                 count=tier.count,
                 tier_zones=tier.availability_zones,
                 site_zone_list=zones,
+                where=f"{ctx.where}.tiers[{tier.name}].instance_types",
                 offered=offered,
             )
             for tier in site.tiers

@@ -14,7 +14,11 @@ from components.vocabulary import TierKind
 
 
 class PlacementError(ValueError):
-    """No AZ can hold a tier; the message names the tier, its types and the region."""
+    """No AZ can hold a tier; the message names the tier, its types and the region; `where` its key path."""
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 @dataclass(frozen=True)
@@ -50,22 +54,25 @@ def place_tier(
     tier_zones: list[str] | None,
     site_zone_list: list[str],
     offered: dict[str, set[str]],
+    where: str = "",
 ) -> TierPlacement:
     """Choose the tier's AZs among the site's, keeping only AZs that offer at least one of its types."""
     missing = [t for t in instance_types if not offered.get(t)]
     if len(missing) == len(instance_types):
         raise PlacementError(
             f"site {site!r} tier {tier!r}: no availability zone in {region} offers "
-            f"{', '.join(instance_types)}; pick an instance type offered in {region} or another region"
+            f"{', '.join(instance_types)}; pick an instance type offered in {region} or another region",
+            where,
         )
     candidates = tier_zones or site_zone_list
     zones = sorted(z for z in candidates if any(z in offered.get(t, set()) for t in instance_types))
     if not zones:
-        where = {t: sorted(offered.get(t, set())) for t in instance_types}
+        offered_in = {t: sorted(offered.get(t, set())) for t in instance_types}
         raise PlacementError(
             f"site {site!r} tier {tier!r}: none of its zones ({', '.join(candidates)}) offers "
             f"{', '.join(instance_types)}; offered in: "
-            + "; ".join(f"{t}: {', '.join(z) or 'none'}" for t, z in where.items())
+            + "; ".join(f"{t}: {', '.join(z) or 'none'}" for t, z in offered_in.items()),
+            where,
         )
     per_zone = split_count(count, zones) if count is not None and kind != TierKind.CAPACITY_BLOCK else {}
     if kind == TierKind.CAPACITY_BLOCK and count is not None:

@@ -161,7 +161,9 @@ def _as_input_error(path: Path, err: BaseException) -> BaseException:
     """Errors the user can fix become InputErrors naming the stack file; anything else is a bug: re-raise."""
     if isinstance(err, InputError):
         return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail)
-    if isinstance(err, PlacementError | SubnetPlanError):
+    if isinstance(err, PlacementError):
+        return InputError(str(path), err.where, detail=str(err))
+    if isinstance(err, SubnetPlanError):
         return InputError(str(path), "", detail=str(err))
     if isinstance(err, datasources.UnansweredCall):
         return InputError(str(path), "", detail=str(err))

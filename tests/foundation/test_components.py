@@ -389,6 +389,7 @@ def test_instance_type_not_offered_in_region_is_an_error(plan_fabric, base_fabri
 
     message = caught.value.message
     assert "p5.48xlarge" in message and "eu-west-1" in message
+    assert ".tiers[" in caught.value.where and caught.value.where.endswith("].instance_types")
     assert message.startswith(str(caught.value.file))
     assert caught.value.file.endswith("Pulumi.unit.yaml")
 
