@@ -36,17 +36,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stack", action="append", help="example stack name (default: all in stacks/)")
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument(
-        "--scale", type=int, default=10, help="copies of the largest plan for the scaling row"
-    )
+    parser.add_argument("--scale", type=int, default=10, help="copies of the largest plan for the scaling row")
     args = parser.parse_args()
     stacks = args.stack or sorted(
         p.name[len("Pulumi.") : -len(".yaml")] for p in (ROOT / "stacks").glob("Pulumi.*.yaml")
     )
 
-    print(
-        f"{'stack':<16}{'resources':>10}{'plan s':>9}{'first check s':>15}{'check median s':>16}{'max s':>8}"
-    )
+    print(f"{'stack':<16}{'resources':>10}{'plan s':>9}{'first check s':>15}{'check median s':>16}{'max s':>8}")
     largest = None
     for name in stacks:
         t0 = time.perf_counter()
