@@ -81,9 +81,7 @@ def write_catalog(tmp_path: Path) -> Callable[[list[dict[str, Any]]], Path]:
 def write_series(tmp_path: Path) -> Callable[..., Path]:
     """An interval series CSV with hourly rows from a list of request rates."""
 
-    def write(
-        rates: list[float], name: str = "demand.csv", mean_in: float = 500, mean_out: float = 200
-    ) -> Path:
+    def write(rates: list[float], name: str = "demand.csv", mean_in: float = 500, mean_out: float = 200) -> Path:
         path = tmp_path / name
         lines = ["timestamp,requests_per_second,mean_input_tokens,mean_output_tokens"]
         lines += [f"{1767571200 + 3600 * k},{r},{mean_in},{mean_out}" for k, r in enumerate(rates)]

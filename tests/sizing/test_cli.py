@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from components.sizing.loaders import default_profile_path
-from tests.sizing.conftest import EXAMPLES, option
+from tests.sizing.conftest import EXAMPLES, REPO, option
 
 STACK_TEXT = """\
 # eu-sovereign (test copy): comments and layout must survive --apply-to.
@@ -54,9 +54,7 @@ def catalog(write_catalog) -> Path:
                 max_nodes=4,
             ),
             option("aws-stockholm/l40s-spot", "spot", gpu="L40S", price_per_node_hour=0.96, max_nodes=64),
-            option(
-                "aws-london/od", "on_demand", region="eu-west-2", gpus_per_node=8, price_per_node_hour=1.0
-            ),
+            option("aws-london/od", "on_demand", region="eu-west-2", gpus_per_node=8, price_per_node_hour=1.0),
         ]
     )
 
@@ -193,8 +191,8 @@ def test_evaluate_reports_ratio(run_size, catalog, write_series, tmp_path) -> No
 
 def test_stack_options_from_the_example_stack(run_size) -> None:
     """--stack derives options from stacks/Pulumi.eu-sovereign.yaml and the shipped price table."""
-    if not Path("stacks/Pulumi.eu-sovereign.yaml").exists() and not (EXAMPLES.parents[1] / "stacks").exists():
-        pytest.skip("no example stack")
+    if not (REPO / "stacks" / "Pulumi.eu-sovereign.yaml").is_file():
+        pytest.skip("the eu-sovereign example stack is not in this checkout")
     r = run_size("--stack", "eu-sovereign", "--demand", str(EXAMPLES / "demand-4w.csv"), "--format", "json")
     assert r.returncode in (0, 1), r.stderr
     doc = json.loads(r.stdout)
@@ -215,9 +213,7 @@ def _bad(tmp_path: Path, case: str, catalog: Path, write_series) -> tuple[list[s
         bad_csv.write_text("timestamp,input_tokens\n1,2\n")
         return [*base, str(bad_csv)], "missing output_tokens"
     if case == "negative value":
-        bad_csv.write_text(
-            "timestamp,requests_per_second,mean_input_tokens,mean_output_tokens\n0,-3,100,10\n"
-        )
+        bad_csv.write_text("timestamp,requests_per_second,mean_input_tokens,mean_output_tokens\n0,-3,100,10\n")
         return [*base, str(bad_csv)], "row 2, column requests_per_second"
     if case == "non-numeric value":
         bad_csv.write_text("TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46,12,x\n")

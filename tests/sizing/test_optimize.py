@@ -166,11 +166,22 @@ def test_plan_scenarios_cover_each_and_weight_cost(write_catalog, write_series, 
     for name, dem in zip(("low", "high"), demands, strict=True):
         for t, d in enumerate(dem):
             assert (
-                res.committed_nodes * res.capacity_per_node
-                + od.nodes_by_scenario[name][t] * od.capacity_per_node
+                res.committed_nodes * res.capacity_per_node + od.nodes_by_scenario[name][t] * od.capacity_per_node
                 >= d - 1e-9
             )
-    expected = 2 * (res.committed_nodes * 6.0) + 0.5 * 10.0 * sum(
-        sum(v) for v in od.nodes_by_scenario.values()
-    )
+    expected = 2 * (res.committed_nodes * 6.0) + 0.5 * 10.0 * sum(sum(v) for v in od.nodes_by_scenario.values())
     assert plan.cost.total == pytest.approx(expected)
+
+
+def test_apply_leaves_a_zero_commitment_and_says_why(tmp_path, write_catalog, write_series, profile) -> None:
+    from components.sizing.apply import updated_text
+
+    stack = tmp_path / "Pulumi.x.yaml"
+    stack.write_text(
+        "config:\n  gpufabric:fabric:\n    sites:\n      - name: s\n        tiers:\n"
+        "          - name: r # keep me\n            kind: reserved\n            count: 3\n"
+    )
+    catalog = write_catalog([option("s/r", "reserved", price_per_node_hour=100.0), option("s/od", "on_demand")])
+    plan = _plan(catalog, [str(write_series([10, 10]))], profile)
+    old, new, changes = updated_text(stack, plan)
+    assert old == new and "commits 0 nodes" in changes[0]

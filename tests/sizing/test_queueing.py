@@ -55,9 +55,7 @@ def _read_trace(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     )
 
 
-def _model_and_des(
-    kind: str, speedup: float, profile: Profile, tmp_path: Path
-) -> tuple[int, int, int, float]:
+def _model_and_des(kind: str, speedup: float, profile: Profile, tmp_path: Path) -> tuple[int, int, int, float]:
     """(model slots, plain Erlang-C slots, fewest slots meeting the SLO in the DES, DES p95 at model)."""
     ts, tin, tout = _read_trace(trace_path(kind))
     ts = ts / speedup  # the same arrival pattern, `speedup` times the traffic
@@ -75,9 +73,7 @@ def _model_and_des(
 
 
 @pytest.mark.parametrize("speedup", [1.0, 4.0])
-def test_model_matches_simulation_on_the_conversation_trace(
-    profile: Profile, tmp_path: Path, speedup: float
-) -> None:
+def test_model_matches_simulation_on_the_conversation_trace(profile: Profile, tmp_path: Path, speedup: float) -> None:
     model, plain, des, p95 = _model_and_des("conv", speedup, profile, tmp_path)
     assert abs(model - des) <= 0.10 * des + 2, (model, des)
     assert p95 <= profile.slo.ttft_seconds * 1.25
