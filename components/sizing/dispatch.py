@@ -31,32 +31,55 @@ def _cheapest_first(
     return x
 
 
-def dispatch(residual: np.ndarray, cap: np.ndarray, price: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+def _best_single_node(
+    residual: np.ndarray, x: np.ndarray, cap: np.ndarray, price: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Cover what `x` leaves of `residual` with the cheapest single node that fits under its cap."""
+    x = x.copy()
+    rem = residual - cap @ x
+    need = rem > 1e-9
+    best_cost = np.full(residual.size, np.inf)
+    best = np.full(residual.size, -1)
+    for e in range(cap.size):
+        ok = need & (cap[e] >= rem - 1e-9) & (x[e] < hi[e]) & (price[e] < best_cost)
+        best_cost[ok], best[ok] = price[e], e
+    hit = best >= 0
+    x[best[hit], np.flatnonzero(hit)] += 1
+    return x
+
+
+def dispatch(
+    residual: np.ndarray,
+    cap: np.ndarray,
+    price: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    relaxed: np.ndarray | None = None,
+) -> np.ndarray:
     """Integer elastic node counts (options, intervals) covering `residual` as cheaply as found.
 
-    Two candidates per interval, the cheaper kept: (a) cheapest capacity first, each option rounded up;
-    (b) cheapest first rounded down, then the remainder covered by the cheapest single node that still
-    fits under its cap (falling back to (a)'s rule). Candidate (a) is the documented replay rule.
+    Candidates per interval; the one with the least shortfall, then the least cost, is kept:
+    (a) cheapest capacity first, each option rounded up (the documented replay rule);
+    (b) cheapest first rounded down, the remainder covered by the cheapest single node under its cap;
+    and, when the optimiser passes its LP-relaxed counts, (c) those rounded up and (d) those rounded down
+    plus the cheapest single node.
     """
     residual = np.asarray(residual, dtype=float)
     if cap.size == 0:
         return np.zeros((0, residual.size))
-    a = _cheapest_first(residual, cap, price, lo, hi, round_up=True)
-    b = _cheapest_first(residual, cap, price, lo, hi, round_up=False)
-    rem = residual - cap @ b
-    need = rem > 1e-9
-    if need.any():
-        best_cost = np.full(residual.size, np.inf)
-        best = np.full(residual.size, -1)
-        for e in range(cap.size):
-            ok = need & (cap[e] >= rem - 1e-9) & (b[e] < hi[e]) & (price[e] < best_cost)
-            best_cost[ok], best[ok] = price[e], e
-        hit = best >= 0
-        b[best[hit], np.flatnonzero(hit)] += 1
-        rest = need & ~hit
-        b[:, rest] = a[:, rest]  # no single node covers the remainder: fall back to rule (a)
-    cost_a, cost_b = price @ a, price @ b
-    short_a = np.maximum(residual - cap @ a, 0)
-    short_b = np.maximum(residual - cap @ b, 0)
-    take_b = (short_b < short_a - 1e-9) | ((np.abs(short_b - short_a) <= 1e-9) & (cost_b < cost_a))
-    return np.where(take_b[None, :], b, a)
+    candidates = [
+        _cheapest_first(residual, cap, price, lo, hi, round_up=True),
+        _best_single_node(residual, _cheapest_first(residual, cap, price, lo, hi, round_up=False), cap, price, hi),
+    ]
+    if relaxed is not None:
+        low, high = lo[:, None], hi[:, None]
+        candidates.append(np.clip(np.ceil(relaxed - 1e-7), low, high))
+        candidates.append(_best_single_node(residual, np.clip(np.floor(relaxed + 1e-7), low, high), cap, price, hi))
+    best = candidates[0]
+    for cand in candidates[1:]:
+        short_best = np.maximum(residual - cap @ best, 0)
+        short_cand = np.maximum(residual - cap @ cand, 0)
+        tie = np.abs(short_cand - short_best) <= 1e-9
+        better = (short_cand < short_best - 1e-9) | (tie & (price @ cand < price @ best))
+        best = np.where(better[None, :], cand, best)
+    return best

@@ -28,6 +28,7 @@ from components.sizing.dispatch import dispatch
 # The full MILP runs when it has at most this many elastic integers; beyond, the per-interval dispatch is the
 # answer, and its distance to the proven bound is still reported as the gap.
 EXACT_MAX_VARS = 200000
+STAGE1_MIN_SECONDS = 10.0
 
 
 @dataclass(frozen=True)
@@ -177,13 +178,15 @@ def solve(
     n_ela = len(ela) * n_rows
     kinds = highspy.HighsVarType
     lp.integrality_ = [kinds.kInteger] * n_com + [kinds.kContinuous] * (n_ela + n_rows)
-    h1 = _run(lp, gap, time_limit)
+    # Stage 1 has a handful of integers and takes well under a second even for a year of hours; it always
+    # gets at least STAGE1_MIN_SECONDS, so that a tiny --time-limit cannot return an unsolved plan.
+    h1 = _run(lp, gap, max(time_limit, STAGE1_MIN_SECONDS))
     sol1 = np.asarray(h1.getSolution().col_value)
     if sol1.size != lp.num_col_:
         raise RuntimeError(f"HiGHS found no solution ({h1.modelStatusToString(h1.getModelStatus())})")
     bound = float(h1.getInfo().mip_dual_bound) if n_com else float(h1.getInfo().objective_function_value)
     if not np.isfinite(bound):
-        bound = float(h1.getInfo().objective_function_value)
+        bound = 0.0  # nothing proven: the gap is then reported as 100%
 
     committed_counts = np.round(sol1[:n_com])
     cap = np.array([options[j].capacity for j in ela])
@@ -191,7 +194,8 @@ def solve(
     lo = np.array([options[j].lower for j in ela], dtype=float)
     hi = np.array([options[j].upper for j in ela], dtype=float)
     residual = demand.reshape(-1) - sum(options[j].capacity * committed_counts[k] for k, j in enumerate(com))
-    x = dispatch(residual, cap, price, lo, hi)
+    relaxed = sol1[n_com : n_com + n_ela].reshape(len(ela), n_rows)
+    x = dispatch(residual, cap, price, lo, hi, relaxed=relaxed)
     start = np.concatenate(
         [
             committed_counts,
