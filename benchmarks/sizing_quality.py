@@ -44,7 +44,7 @@ HISTORY, HORIZON = 8 * WEEK, 13 * WEEK  # two months of history; plan one quarte
 PEAK_RPS = 900.0
 CAP_SCALE = 4  # the example catalog's reserved and on-demand caps x 4 (spot caps stay: spot is scarce)
 TIME_LIMIT = 5.0
-SCENARIOS = 3
+SCENARIOS = 5
 MEAN_IN, MEAN_OUT = 700.0, 220.0
 
 
