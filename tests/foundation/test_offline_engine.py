@@ -1,0 +1,77 @@
+"""The offline engine's own pieces: data-source answers, unanswered calls, effective region."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from components.errors import InputError
+from gpufabric.offline import datasources, effective_region
+from gpufabric.offline.engine import _as_input_error, _Recorder
+
+
+def test_offerings_come_from_recorded_aws_data() -> None:
+    # The offline facts: in eu-north-1, p4d.24xlarge is offered only in zone c, p5.48xlarge in a, b and c.
+    answer = datasources.answer(
+        "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings",
+        "eu-north-1",
+        {"locationType": "availability-zone", "filters": [{"name": "instance-type", "values": ["p4d.24xlarge"]}]},
+    )
+    assert answer["instanceTypes"] == ["p4d.24xlarge"]
+    assert answer["locations"] == ["eu-north-1c"]
+    p5 = datasources.instance_type_offerings(
+        "eu-north-1", {"filters": [{"name": "instance-type", "values": ["p5.48xlarge"]}]}
+    )
+    assert sorted(p5["locations"]) == ["eu-north-1a", "eu-north-1b", "eu-north-1c"]
+
+
+def test_availability_zones_and_partition_answers() -> None:
+    zones = datasources.answer("aws:index/getAvailabilityZones:getAvailabilityZones", "eu-north-1", {})
+    assert zones["names"] == ["eu-north-1a", "eu-north-1b", "eu-north-1c"]
+    gov = datasources.answer("aws:index/getPartition:getPartition", "us-gov-west-1", {})
+    assert gov["partition"] == "aws-us-gov"
+    identity = datasources.answer("aws:index/getCallerIdentity:getCallerIdentity", "us-gov-west-1", {})
+    assert identity["arn"].startswith("arn:aws-us-gov:iam::")
+
+
+def test_an_unanswered_data_source_is_an_error_naming_its_token(tmp_path: Path) -> None:
+    token = "aws:rds/getEngineVersion:getEngineVersion"
+    with pytest.raises(datasources.UnansweredCall) as caught:
+        datasources.answer(token, "eu-north-1", {})
+    assert token in str(caught.value)
+
+    # Through the mocks: the error is recorded (the SDK would otherwise swallow it) ...
+    recorder = _Recorder({}, None)
+
+    class Call:
+        pass
+
+    call = Call()
+    call.token, call.args, call.provider = token, {}, ""
+    with pytest.raises(datasources.UnansweredCall):
+        recorder.call(call)  # type: ignore[arg-type]
+    assert [type(e) for e in recorder.errors] == [datasources.UnansweredCall]
+
+    # ... and reaches the user as bad input naming the stack file and the token.
+    stack = tmp_path / "Pulumi.x.yaml"
+    err = _as_input_error(stack, recorder.errors[0])
+    assert isinstance(err, InputError)
+    assert err.message.startswith(str(stack)) and token in err.message
+
+
+@pytest.mark.parametrize(
+    ("inputs", "provider", "config", "expected"),
+    [
+        ({"region": "eu-west-3"}, {"region": "eu-north-1"}, {"aws:region": "us-east-1"}, "eu-west-3"),
+        ({}, {"region": "eu-north-1"}, {"aws:region": "us-east-1"}, "eu-north-1"),
+        ({}, {}, {"aws:region": "us-east-1"}, "us-east-1"),
+        ({}, {}, {}, None),
+    ],
+)
+def test_effective_region_precedence(inputs, provider, config, expected) -> None:
+    assert effective_region("aws:ec2/vpc:Vpc", inputs, provider, config) == expected
+
+
+def test_kubernetes_resources_have_no_cloud_region() -> None:
+    assert effective_region("kubernetes:apps/v1:Deployment", {"region": "x"}, {}, {"aws:region": "y"}) is None
