@@ -3,7 +3,8 @@
 One year of hourly intervals (8,760) with 12 capacity options (2 owned/committed H100 sites, reserved and
 spot and on-demand tiers at EU AWS and GCP regions) is the target: under 5 seconds on the 2-core machine.
 The solver runs with a time limit; the table shows the time actually taken and the proven optimality gap.
-`--time-limit 0` shows the first stage alone (it always runs to completion) (committed counts optimal, elastic counts dispatched).
+`--time-limit 0` shows the first stage alone: committed counts optimal (stage 1 always runs to completion),
+elastic counts dispatched per interval.
 Run: .venv/bin/python benchmarks/sizing_speed.py [--time-limit SECONDS]
 """
 

@@ -87,8 +87,7 @@ _MACHINES: dict[tuple[str, str], MachineType] = {
         *_rows(
             "gcp",
             "A100-40GB",
-            {"a2-highgpu-1g": 1, "a2-highgpu-2g": 2, "a2-highgpu-4g": 4, "a2-highgpu-8g": 8}
-            | {"a2-megagpu-16g": 16},
+            {"a2-highgpu-1g": 1, "a2-highgpu-2g": 2, "a2-highgpu-4g": 4, "a2-highgpu-8g": 8} | {"a2-megagpu-16g": 16},
         ),
     ]
 }

@@ -55,8 +55,7 @@ def _render_table(plan: Plan, console: Console) -> None:
         console.print(f"excluded {e.id}: {e.reason}")
     if plan.unserved > 0:
         console.print(
-            f"[red]UNSERVED: {plan.unserved:.2f} unit-hours; "
-            f"binding caps: {', '.join(plan.binding_caps)}[/red]"
+            f"[red]UNSERVED: {plan.unserved:.2f} unit-hours; binding caps: {', '.join(plan.binding_caps)}[/red]"
         )
     if plan.notice:
         console.print(f"[dim]{plan.notice}[/dim]")
@@ -70,9 +69,7 @@ def _load_plan(path: Path) -> Plan:
         except FileNotFoundError:
             raise InputError(str(path), "", "an existing plan JSON file", "no such file") from None
         except (OSError, ValueError) as err:
-            raise InputError(
-                str(path), "", "a plan JSON document (gpufabric size --format json)", str(err)
-            ) from None
+            raise InputError(str(path), "", "a plan JSON document (gpufabric size --format json)", str(err)) from None
     try:
         return Plan.model_validate(data)
     except ValidationError as err:
@@ -81,30 +78,18 @@ def _load_plan(path: Path) -> Plan:
 
 @app.command("size")
 def size(
-    demand: Annotated[
-        list[str], typer.Option("--demand", help="demand CSV, FILE[:WEIGHT]; repeat for scenarios")
-    ] = [],  # noqa: B006
+    demand: Annotated[list[str], typer.Option("--demand", help="demand CSV, FILE[:WEIGHT]; repeat for scenarios")] = [],  # noqa: B006
     catalog: Annotated[Path | None, typer.Option(help="capacity options YAML")] = None,
     stack: Annotated[str | None, typer.Option(help="derive options from stacks/Pulumi.NAME.yaml")] = None,
-    profile: Annotated[
-        Path | None, typer.Option(help="serving profile YAML (default: shipped 8B profile)")
-    ] = None,
-    prices: Annotated[
-        Path | None, typer.Option(help="price table YAML for --stack (default: shipped)")
-    ] = None,
+    profile: Annotated[Path | None, typer.Option(help="serving profile YAML (default: shipped 8B profile)")] = None,
+    prices: Annotated[Path | None, typer.Option(help="price table YAML for --stack (default: shipped)")] = None,
     interval: Annotated[str, typer.Option(help="planning interval, e.g. 15m, 1h")] = "1h",
-    jurisdiction: Annotated[
-        str | None, typer.Option(help="only use options inside this jurisdiction")
-    ] = None,
+    jurisdiction: Annotated[str | None, typer.Option(help="only use options inside this jurisdiction")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
     out: Annotated[Path | None, typer.Option(help="also write the JSON plan here")] = None,
     plot: Annotated[Path | None, typer.Option(help="write a PNG of demand vs capacity by tier")] = None,
-    apply_to: Annotated[
-        Path | None, typer.Option("--apply-to", help="write counts into this stack file")
-    ] = None,
-    evaluate_csv: Annotated[
-        Path | None, typer.Option("--evaluate", help="replay --plan on this actual demand")
-    ] = None,
+    apply_to: Annotated[Path | None, typer.Option("--apply-to", help="write counts into this stack file")] = None,
+    evaluate_csv: Annotated[Path | None, typer.Option("--evaluate", help="replay --plan on this actual demand")] = None,
     plan_path: Annotated[Path | None, typer.Option("--plan", help="plan JSON for --evaluate")] = None,
     max_nodes: Annotated[int, typer.Option(help="cap per tier for --stack options")] = 64,
     unserved_penalty: Annotated[float | None, typer.Option(help="USD per unserved unit-hour")] = None,
