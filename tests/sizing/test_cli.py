@@ -11,7 +11,8 @@ import pytest
 import yaml
 
 from components.sizing.loaders import default_profile_path
-from tests.sizing.conftest import EXAMPLES, REPO, option
+
+from .helpers import EXAMPLES, REPO, option
 
 STACK_TEXT = """\
 # eu-sovereign (test copy): comments and layout must survive --apply-to.

@@ -9,7 +9,8 @@ import pytest
 
 from components.errors import InputError
 from components.sizing.demand import load_demand, load_scenarios, parse_demand_arg, parse_interval
-from tests.sizing.conftest import trace_path
+
+from .helpers import trace_path
 
 
 def test_azure_trace_headers_and_burstiness() -> None:

@@ -11,7 +11,8 @@ import yaml
 from components.errors import InputError
 from components.sizing.loaders import default_profile_path, load_catalog, load_prices, load_profile
 from components.vocabulary import TierKind
-from tests.sizing.conftest import EXAMPLES, option
+
+from .helpers import EXAMPLES, option
 
 
 def test_default_profile_rows_are_labelled_and_meet_the_tpot_slo() -> None:

@@ -11,7 +11,8 @@ from components.sizing.loaders import load_catalog
 from components.sizing.optimize import MilpOption, solve
 from components.sizing.plan import build_plan
 from components.vocabulary import COMMITTED_TIERS
-from tests.sizing.conftest import option
+
+from .helpers import option
 
 RESERVED = MilpOption(capacity=1.0, price=6.0, lower=0, upper=10, committed=True)
 ON_DEMAND = MilpOption(capacity=1.0, price=10.0, lower=0, upper=10, committed=False)

@@ -15,7 +15,8 @@ from components.sizing.demand import load_demand
 from components.sizing.models import Profile
 from components.sizing.queueing import erlang_c_slots, required_slots, wait_budget
 from components.sizing.simulate import fcfs_waits, min_slots_for_slo, simulate_ttft, ttft_percentile
-from tests.sizing.conftest import trace_path
+
+from .helpers import trace_path
 
 
 def erlang_c(c: int, a: float) -> float:
