@@ -11,7 +11,14 @@ class InputError(Exception):
     """Bad input, located: `file` (path or description), `where` (a key path or row), expected and found."""
 
     def __init__(
-        self, file: str, where: str, expected: str = "", found: str = "", hint: str = "", detail: str = ""
+        self,
+        file: str,
+        where: str,
+        expected: str = "",
+        found: str = "",
+        hint: str = "",
+        detail: str = "",
+        policy: str = "",
     ) -> None:
         self.file = file
         self.where = where
@@ -19,6 +26,7 @@ class InputError(Exception):
         self.found = found
         self.hint = hint
         self.detail = detail  # a whole sentence, used instead of expected/found when a rule words it itself
+        self.policy = policy  # the policy-pack rule this bad input also breaks, if any (see `gpufabric check`)
         super().__init__(self.message)
 
     @property
@@ -41,6 +49,8 @@ class InputErrors(InputError):
 
     def __init__(self, errors: list[InputError]) -> None:
         self.errors = errors
+        self.file = errors[0].file if errors else ""
+        self.policy = errors[0].policy if errors and all(e.policy == errors[0].policy for e in errors) else ""
         Exception.__init__(self, self.message)
 
     @property

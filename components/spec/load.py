@@ -94,6 +94,16 @@ def load_stack_file(path: Path, stack: str | None = None) -> LoadedStack:
     return LoadedStack(path=path, stack=stack or stack_name_of(path), config=config, spec=spec, secret_keys=secret_keys)
 
 
+def declared_jurisdiction(path: Path) -> str | None:
+    """The jurisdiction a stack file names, read without validation (for reports on invalid files)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))["config"][CONFIG_KEY]["jurisdiction"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    name = raw.get("name") if isinstance(raw, dict) else raw
+    return name if isinstance(name, str) else None
+
+
 def parse_fabric(raw: Any, where: str = "<config>") -> FabricSpec:
     """Validate a raw `gpufabric:fabric` object: shape (pydantic), then the cross-cutting rules."""
     if not isinstance(raw, dict):
@@ -109,7 +119,7 @@ def parse_fabric(raw: Any, where: str = "<config>") -> FabricSpec:
         raise _errors(where, raw, [(("jurisdiction",), f"expected a known jurisdiction: {e.args[0]}")]) from None
     issues = spec_issues(spec)
     if issues:
-        raise _errors(where, raw, [(i.path, _expected_found(i)) for i in issues])
+        raise _errors(where, raw, [(i.path, _expected_found(i)) for i in issues], [i.policy for i in issues])
     return spec
 
 
@@ -126,8 +136,13 @@ def _expected_found(issue: Issue) -> str:
     return f"expected {issue.expected}" + (f", found {issue.found}" if issue.found else "")
 
 
-def _errors(where: str, raw: Any, items: list[tuple[tuple[Any, ...], str]]) -> InputError:
-    errors = [InputError(where, key_path(raw, path), detail=text) for path, text in items]
+def _errors(
+    where: str, raw: Any, items: list[tuple[tuple[Any, ...], str]], policies: list[str] | None = None
+) -> InputError:
+    errors = [
+        InputError(where, key_path(raw, path), detail=text, policy=policy)
+        for (path, text), policy in zip(items, policies or [""] * len(items), strict=True)
+    ]
     return errors[0] if len(errors) == 1 else InputErrors(errors)
 
 

@@ -14,7 +14,7 @@ from components.decisions.aws import ami_type
 from components.decisions.overflow import default_overflow_order
 from components.jurisdictions import Jurisdiction
 from components.spec.models import FabricSpec
-from components.vocabulary import SITE_TIER_KINDS, SUPPORTED_SITE_KINDS, SiteKind
+from components.vocabulary import POLICY_REGION_ALLOWED, SITE_TIER_KINDS, SUPPORTED_SITE_KINDS, SiteKind
 
 Path = tuple[str | int, ...]
 
@@ -26,6 +26,7 @@ class Issue:
     path: Path
     expected: str
     found: str = ""
+    policy: str = ""  # the policy-pack rule this problem also breaks (e.g. a region outside the jurisdiction)
 
 
 def site_kind_issues(raw_sites: Any) -> list[Issue]:
@@ -125,6 +126,7 @@ def _in_jurisdiction(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
                     ("sites", i, "region"),
                     f"{_PROVIDER_NAME[site.kind]} region inside jurisdiction {j.name!r} ({', '.join(allowed)})",
                     repr(site.region),
+                    policy=POLICY_REGION_ALLOWED,
                 )
             )
     return issues

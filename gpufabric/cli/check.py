@@ -18,14 +18,15 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from components.errors import InputError
+from components.errors import InputError, InputErrors
+from components.spec.load import declared_jurisdiction, stack_name_of
 from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.cli.common import load, run_plan
 from gpufabric.offline import Plan
 from gpufabric.report.junit import junit_text
 from gpufabric.report.sarif import sarif_text
 from gpufabric.report.table import render
-from gpufabric.report.violation import RuleInfo, Violation, has_blocking
+from gpufabric.report.violation import STACK_TYPE, RuleInfo, Violation, has_blocking
 from policies.common.config import PolicyConfigError
 from policies.common.model import StackContext
 from policies.common.runner import evaluate, load_policy_config, resources_from_plan
@@ -45,9 +46,7 @@ def stack_context(plan: Plan) -> StackContext:
     return StackContext(config=plan.config, stack_urn=urn)
 
 
-def evaluate_full(
-    plan: Plan, policy_config: Mapping[str, Any] | None = None
-) -> tuple[list[Violation], list[RuleInfo]]:
+def evaluate_full(plan: Plan, policy_config: Mapping[str, Any] | None = None) -> tuple[list[Violation], list[RuleInfo]]:
     """Violations and the rules as evaluated. Raises PolicyConfigError on a bad policy config."""
     return evaluate(resources_from_plan(plan.resources), stack_context(plan), policy_config)
 
@@ -82,16 +81,12 @@ def _policy_config(paths: Sequence[Path]) -> dict[str, Any]:
 
 @app.command("check")
 def check_command(
-    stack: Annotated[
-        str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<NAME>.yaml")
-    ] = None,
+    stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<NAME>.yaml")] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="Path of any stack file")] = None,
     fmt: Annotated[CheckFormat, typer.Option("--format", "-f", help="table, json, sarif or junit")] = (
         CheckFormat.table
     ),
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write the report here instead of stdout")
-    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the report here instead of stdout")] = None,
     policy_config: Annotated[
         list[Path] | None,
         typer.Option(
@@ -102,8 +97,18 @@ def check_command(
 ) -> None:
     """Check a stack offline against the residency and security policy packs."""
     try:
-        loaded = load(stack, config)
         policy = _policy_config(policy_config or [])
+        try:
+            loaded = load(stack, config)
+        except InputError as err:
+            # A stack file that names a region outside its jurisdiction cannot be planned, but it is a
+            # residency verdict, not a typo: report it as the residency rule it breaks.
+            breach = spec_breaches(err, policy)
+            if breach is None:
+                raise
+            violations, rules, name, file = breach
+            _report(fmt, out, violations, rules, name, declared_jurisdiction(Path(file)), file, 0.0)
+            raise typer.Exit(EXIT_VIOLATION) from None
         plan = run_plan(loaded, quiet=fmt != CheckFormat.table)
         started = time.perf_counter()
         try:
@@ -113,22 +118,64 @@ def check_command(
         elapsed = time.perf_counter() - started
     except InputError as err:
         raise fail_input(err) from None
+    _report(fmt, out, violations, rules, plan.stack, plan.jurisdiction, plan.stack_file, elapsed)
+    raise typer.Exit(EXIT_VIOLATION if has_blocking(violations) else EXIT_OK)
 
+
+def spec_breaches(
+    err: InputError, policy_config: Mapping[str, Any]
+) -> tuple[list[Violation], list[RuleInfo], str, str] | None:
+    """Violations for a stack file whose every problem breaks a mandatory pack rule; else None (bad input)."""
+    errors = err.errors if isinstance(err, InputErrors) else [err]
+    if not errors or not all(e.policy for e in errors) or not Path(errors[0].file).is_file():
+        return None
+    name = stack_name_of(Path(errors[0].file))
+    urn = f"urn:pulumi:{name}::{PROJECT}::{STACK_TYPE}::{PROJECT}-{name}"
+    _, rules = evaluate([], StackContext(config={}, stack_urn=urn), policy_config)
+    by_id = {r.id: r for r in rules}
+    violations = []
+    for e in errors:
+        rule = by_id.get(e.policy)
+        if rule is None or rule.enforcement != "mandatory":
+            return None
+        violations.append(
+            Violation(
+                policy=rule.id,
+                pack=rule.pack,
+                enforcement=rule.enforcement,
+                severity=rule.severity,
+                urn=urn,
+                type=STACK_TYPE,
+                message=e.message,
+            )
+        )
+    return violations, rules, name, errors[0].file
+
+
+def _report(
+    fmt: CheckFormat,
+    out: Path | None,
+    violations: list[Violation],
+    rules: list[RuleInfo],
+    stack: str,
+    jurisdiction: str | None,
+    stack_file: str,
+    elapsed: float,
+) -> None:
     if fmt == CheckFormat.json:
         doc = {
-            "stack": plan.stack,
-            "jurisdiction": plan.jurisdiction,
+            "stack": stack,
+            "jurisdiction": jurisdiction,
             "violations": [v.to_dict() for v in violations],
         }
         _emit(json.dumps(doc, indent=2, sort_keys=True) + "\n", out)
     elif fmt == CheckFormat.sarif:
-        _emit(sarif_text(violations, rules, _artifact_uri(plan.stack_file)), out)
+        _emit(sarif_text(violations, rules, _artifact_uri(stack_file)), out)
     elif fmt == CheckFormat.junit:
-        _emit(junit_text(violations, rules, plan.stack, elapsed), out)
+        _emit(junit_text(violations, rules, stack, elapsed), out)
     else:
         width = None if sys.stdout.isatty() and out is None else int(os.environ.get("COLUMNS", "160"))
         console = Console(record=out is not None, width=width, file=open(os.devnull, "w") if out else None)  # noqa: SIM115
-        render(violations, rules, plan.stack, console)
+        render(violations, rules, stack, console)
         if out is not None:
             _emit(console.export_text(), out)
-    raise typer.Exit(EXIT_VIOLATION if has_blocking(violations) else EXIT_OK)

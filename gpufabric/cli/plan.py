@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from components.errors import InputError
@@ -129,7 +130,8 @@ def render(plan: Plan, console: Console) -> None:
         for col in ("enforcement", "policy", "resource", "message"):
             v.add_column(col)
         for item in plan.violations:
-            v.add_row(item["enforcement"], item["policy"], item.get("urn", "").rsplit("::", 1)[-1], item["message"])
+            resource = escape(item.get("urn", "").rsplit("::", 1)[-1])
+            v.add_row(item["enforcement"], item["policy"], resource, escape(item["message"]))
         console.print(v)
     else:
         console.print("[green]No policy violations.[/green]")

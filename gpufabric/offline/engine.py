@@ -160,7 +160,7 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
 def _as_input_error(path: Path, err: BaseException) -> BaseException:
     """Errors the user can fix become InputErrors naming the stack file; anything else is a bug: re-raise."""
     if isinstance(err, InputError):
-        return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail)
+        return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail, err.policy)
     if isinstance(err, PlacementError):
         return InputError(str(path), err.where, detail=str(err))
     if isinstance(err, SubnetPlanError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from gpufabric.report.violation import RuleInfo, Violation
@@ -26,7 +27,7 @@ def render(violations: Sequence[Violation], rules: Sequence[RuleInfo], stack: st
         table = Table(
             title=f"[{STYLE.get(level, '')}]{rule.id}[/] "
             f"({rule.pack}, rule {rule.number}, {level}, {rule.severity})",
-            caption=f"fix: {rule.remediation}",
+            caption=f"fix: {escape(rule.remediation)}",
             title_justify="left",
             caption_justify="left",
             show_lines=False,
@@ -36,7 +37,10 @@ def render(violations: Sequence[Violation], rules: Sequence[RuleInfo], stack: st
         table.add_column("resource", overflow="fold")
         table.add_column("problem", overflow="fold")
         for v in items:
-            table.add_row(v.type.rsplit(":", 1)[-1], v.urn.rsplit("::", 1)[-1] or "(stack)", v.message)
+            # Messages carry key paths like sites[aws-stockholm]: plain text, never rich markup.
+            table.add_row(
+                escape(v.type.rsplit(":", 1)[-1]), escape(v.urn.rsplit("::", 1)[-1] or "(stack)"), escape(v.message)
+            )
         console.print(table)
         console.print()
     mandatory = sum(v.blocking for v in violations)

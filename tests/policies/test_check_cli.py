@@ -1,11 +1,11 @@
 """`gpufabric check` end to end, through the console script: the example stacks check clean, and copies
 with one weakening each fail with exit 1 naming the right rule; SARIF and JUnit validate.
 
-Moving a site out of its jurisdiction: the spec loader rejects a site region outside the stack's
-jurisdiction as bad input (exit 2), so the copies that must fail with exit 1 either widen the jurisdiction
-explicitly in the stack (`jurisdiction: {name: eu, aws_regions: [..., us-east-1]}`, which the residency pack
-does not accept because its allowed regions come from the built-in table), or move one resource through an
-escape hatch (a launch template's own `region`). Both are things a stack author can really write.
+Moving a site out of its jurisdiction: the spec refuses to build a site region outside the stack's
+jurisdiction, and `gpufabric check` reports that as the residency rule it breaks (exit 1, `region-allowed`),
+while `gpufabric plan` calls it bad input (exit 2). A stack that widens its jurisdiction explicitly
+(`jurisdiction: {name: eu, aws_regions: [..., us-east-1]}`) plans, and the residency pack still fails it,
+because its allowed regions come from the built-in table.
 """
 
 from __future__ import annotations
@@ -61,7 +61,50 @@ def test_example_stacks_check_clean(stack: str) -> None:
     assert mandatory_policies(result) == set()
 
 
-def test_eu_sovereign_moved_to_a_us_region_fails_residency(tmp_path: Path) -> None:
+def test_eu_sovereign_with_its_region_changed_to_us_fails_the_residency_rule(tmp_path: Path) -> None:
+    fab = fabric("eu-sovereign")
+    site = fab["sites"][0]
+    site["region"] = "us-east-1"
+    site["network"]["availability_zones"] = ["us-east-1a", "us-east-1b", "us-east-1c"]
+    stack = write(tmp_path, "eu-in-us", fab)
+
+    result = check("--config", str(stack), "--format", "json")
+    assert result.returncode == 1, result.stderr
+    assert json.loads(result.stdout)["jurisdiction"] == "eu"
+    (found,) = violations(result)
+    assert (found["policy"], found["pack"], found["enforcement"]) == (
+        "region-allowed",
+        "gpufabric-residency",
+        "mandatory",
+    )
+    assert "sites[aws-stockholm].region" in found["message"] and "'us-east-1'" in found["message"]
+
+    table = check("--config", str(stack))  # the key path survives the rich table (no markup eaten)
+    assert table.returncode == 1 and "sites[aws-stockholm].region" in table.stdout.replace("\n", "")
+
+    sarif_out = tmp_path / "eu-in-us.sarif"
+    assert check("--config", str(stack), "--format", "sarif", "--out", str(sarif_out)).returncode == 1
+    schema = json.loads((SCHEMAS / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    sarif = json.loads(sarif_out.read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["region-allowed"]
+
+    plan = subprocess.run(
+        [exe(), "plan", "--config", str(stack)], capture_output=True, text=True, cwd=REPO, timeout=300
+    )
+    assert plan.returncode == 2 and "Traceback" not in plan.stderr
+
+
+def test_other_spec_errors_stay_bad_input_for_check(tmp_path: Path) -> None:
+    fab = fabric("eu-sovereign")
+    fab["sites"][0]["region"] = "us-east-1"
+    fab["sites"][0]["network"]["cidr"] = "10.40.0.300/16"  # a typo next to the breach: fix the input first
+    result = check("--config", str(write(tmp_path, "eu-typo", fab)), "--format", "json")
+    assert result.returncode == 2, result.stdout
+    assert "network.cidr" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_eu_sovereign_widened_to_a_us_region_fails_residency(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
     fab["jurisdiction"] = {"name": "eu", "aws_regions": ["eu-north-1", "us-east-1"]}  # explicit widening
     site = fab["sites"][0]
@@ -95,9 +138,7 @@ def test_public_endpoint_fails_security(tmp_path: Path, stack: str) -> None:
 def test_unencrypted_volume_fails_security(tmp_path: Path, stack: str) -> None:
     fab = fabric(stack)
     fab["sites"][0]["tiers"][0]["launch_template_args"] = {
-        "block_device_mappings": [
-            {"device_name": "/dev/xvda", "ebs": {"encrypted": "false", "volume_size": 200}}
-        ]
+        "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"encrypted": "false", "volume_size": 200}}]
     }
     result = check("--config", str(write(tmp_path, f"{stack}-unencrypted", fab)), "--format", "json")
     assert result.returncode == 1, result.stderr
@@ -130,11 +171,7 @@ def test_policy_config_downgrade_and_bad_input(tmp_path: Path) -> None:
     typo = tmp_path / "typo.json"
     typo.write_text(json.dumps({"private-control-plain": "advisory"}), encoding="utf-8")
     result = check("--config", str(stack), "--policy-config", str(typo))
-    assert (
-        result.returncode == 2
-        and "private-control-plain" in result.stderr
-        and "Traceback" not in result.stderr
-    )
+    assert result.returncode == 2 and "private-control-plain" in result.stderr and "Traceback" not in result.stderr
     result = check("--stack", "no-such-stack")
     assert result.returncode == 2 and "Traceback" not in result.stderr
 

@@ -250,11 +250,7 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, dict[str, Any] 
     (
         "no-iam-wildcard",
         "aws:iam/policy:Policy",
-        {
-            "policy": json.dumps(
-                {"Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": "*"}]}
-            )
-        },
+        {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": "*"}]})},
         {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})},
         "every action",
         None,
@@ -343,9 +339,7 @@ def test_tags_advisory_and_its_remediation() -> None:
         "cost-center": "claims",
         "gpufabric:site": "aws-stockholm",
     }
-    assert (
-        list(rule.check(make("aws:ec2/vpc:Vpc", fixed, provider=aws_provider(tags={})), cfg, stack())) == []
-    )
+    assert list(rule.check(make("aws:ec2/vpc:Vpc", fixed, provider=aws_provider(tags={})), cfg, stack())) == []
 
 
 # ------------------------------------------------------------------------------------- stack rules
@@ -366,9 +360,7 @@ def replication(dest: str) -> Res:
     )
 
 
-def pure_stack(
-    rule_id: str, resources: list[Res], stack_ctx: StackContext | None = None
-) -> list[tuple[str, str]]:
+def pure_stack(rule_id: str, resources: list[Res], stack_ctx: StackContext | None = None) -> list[tuple[str, str]]:
     rule = RULES[rule_id]
     ctx = stack_ctx or stack()
     assert rule.check_stack is not None
@@ -407,3 +399,10 @@ def test_gcs_bucket_outside_jurisdiction() -> None:
     gcs = make("gcp:storage/bucket:Bucket", {"location": "US"})
     found = pure_stack("storage-in-jurisdiction", [gcs])
     assert found and found[0][1] == gcs.urn
+
+
+def test_spec_validation_and_the_residency_pack_share_the_region_rule_id() -> None:
+    from components.vocabulary import POLICY_REGION_ALLOWED
+    from policies.residency.rules import RULES
+
+    assert POLICY_REGION_ALLOWED in {r.id for r in RULES}
