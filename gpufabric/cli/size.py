@@ -61,6 +61,34 @@ def _render_table(plan: Plan, console: Console) -> None:
         console.print(f"[dim]{plan.notice}[/dim]")
 
 
+def _write_outputs(
+    plan: Plan,
+    document: dict[str, object],
+    out: Path | None,
+    plot: Path | None,
+    apply_to: Path | None,
+    apply_text: tuple[str, str, list[str]] | None,
+) -> None:
+    """Write --out, --plot and --apply-to; called only once the whole plan has been computed."""
+    if out is not None:
+        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    if plot is not None:
+        from components.sizing.plot import plot_plan
+
+        plot_plan(plan, plot)
+    if apply_to is None:
+        return
+    if apply_text is None:
+        print(f"not applied to {apply_to}: demand is unserved, raise the binding caps first", file=sys.stderr)
+        return
+    old, new, changes = apply_text
+    if new != old:
+        apply_mod.write_atomic(apply_to, new)
+    print(apply_mod.diff(old, new, apply_to) or f"{apply_to}: already up to date", file=sys.stderr)
+    for change in changes:
+        print(f"  {change}", file=sys.stderr)
+
+
 def _load_plan(path: Path) -> Plan:
     data = read_yaml(path) if path.suffix in (".yaml", ".yml") else None
     if data is None:
@@ -160,23 +188,10 @@ def size(
         print(json.dumps(document, indent=2))
     else:
         _render_table(plan, console)
-    if out is not None:
-        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
-    if plot is not None:
-        from components.sizing.plot import plot_plan
-
-        plot_plan(plan, plot)
-    if apply_to is not None:
-        if apply_text is None:
-            print(
-                f"not applied to {apply_to}: demand is unserved, raise the binding caps first",
-                file=sys.stderr,
-            )
-        else:
-            old, new, changes = apply_text
-            if new != old:
-                apply_mod.write_atomic(apply_to, new)
-            print(apply_mod.diff(old, new, apply_to) or f"{apply_to}: already up to date", file=sys.stderr)
-            for c in changes:
-                print(f"  {c}", file=sys.stderr)
+    try:
+        _write_outputs(plan, document, out, plot, apply_to, apply_text)
+    except OSError as err:
+        raise fail_input(
+            InputError(str(err.filename or "output"), "", "a writable path", err.strerror or str(err))
+        ) from None
     raise typer.Exit(EXIT_VIOLATION if plan.unserved > 0 else EXIT_OK)
