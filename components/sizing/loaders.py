@@ -8,13 +8,12 @@ from __future__ import annotations
 
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.error import YAMLError
 
 from components.errors import InputError, InputErrors
+from components.files import read_yaml
 from components.sizing.models import Catalog, PriceTable, Profile
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,26 +27,6 @@ def default_profile_path() -> Path:
 
 def default_prices_path() -> Path:
     return Path(str(DATA / "default_prices.yaml"))
-
-
-def read_yaml(path: Path) -> Any:
-    """Parse a YAML file into plain Python data; missing, unreadable, malformed or empty files raise."""
-    name = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(name, "", "an existing file", "no such file") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(name, "", "a readable UTF-8 text file", str(err)) from None
-    try:
-        data = YAML(typ="safe", pure=True).load(text)
-    except YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        raise InputError(name, where, "valid YAML", str(getattr(err, "problem", err))) from None
-    if data is None:
-        raise InputError(name, "", "a YAML mapping", "an empty file")
-    return data
 
 
 def _loc(loc: tuple[int | str, ...]) -> str:

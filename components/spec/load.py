@@ -17,6 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from components.errors import InputError, InputErrors
+from components.files import read_yaml
 from components.spec.models import NAME_RULE, FabricSpec, FieldError
 from components.spec.rules import Issue, site_kind_issues, spec_issues
 
@@ -69,18 +70,7 @@ def stack_name_of(path: Path) -> str:
 def load_stack_file(path: Path, stack: str | None = None) -> LoadedStack:
     """Read, parse and validate a stack file. Raises InputError (or InputErrors) on any bad input."""
     where = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(where, "", "an existing stack file", "no such file") from None
-    except (OSError, UnicodeDecodeError) as e:
-        raise InputError(where, "", "a readable UTF-8 YAML file", str(e)) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise InputError(where, line, "valid YAML", str(getattr(e, "problem", e))) from None
+    doc = read_yaml(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
         raise InputError(where, "config", "a Pulumi stack file with a 'config:' mapping", _kind(doc))
     config: dict[str, Any] = doc["config"]

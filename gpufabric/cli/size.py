@@ -17,10 +17,11 @@ from rich.console import Console
 from rich.table import Table
 
 from components.errors import InputError
+from components.files import read_yaml
 from components.sizing import apply as apply_mod
 from components.sizing.demand import load_demand, load_scenarios, parse_interval
 from components.sizing.evaluate import evaluate
-from components.sizing.loaders import load_catalog, load_prices, load_profile, read_yaml, validation_errors
+from components.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
 from components.sizing.plan import Plan, build_plan
 from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
 
