@@ -58,3 +58,11 @@ class InputErrors(InputError):
         if len(self.errors) == 1:
             return self.errors[0].message
         return f"{len(self.errors)} problems:\n" + "\n".join(f"  - {e.message}" for e in self.errors)
+
+
+class DecisionError(ValueError):
+    """A pure decision cannot be made from the user's input (no AZ offers a type, a VPC too small)."""
+
+
+# What the Pulumi program reports as the user's mistake (cleanly, as pulumi.RunError) rather than a crash.
+PROGRAM_INPUT_ERRORS: tuple[type[Exception], ...] = (InputError, DecisionError)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from components.errors import DecisionError
+
 PUBLIC_SUBNET_EXTRA_BITS = 4  # public subnets only hold NAT gateways: 1/16th of a private subnet each
 SMALLEST_AWS_SUBNET = 28  # AWS subnets are /16 to /28
 
@@ -21,7 +23,7 @@ class SubnetPlan:
     public: dict[str, str]  # AZ name -> CIDR (empty unless NAT egress)
 
 
-class SubnetPlanError(ValueError):
+class SubnetPlanError(DecisionError):
     """The VPC is too small for the AZs asked for; the message says what would fit."""
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.errors import DecisionError
 from components.vocabulary import TierKind
 
 
-class PlacementError(ValueError):
+class PlacementError(DecisionError):
     """No AZ can hold a tier; the message names the tier, its types and the region; `where` its key path."""
 
     def __init__(self, message: str, where: str = "") -> None:

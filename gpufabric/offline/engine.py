@@ -19,9 +19,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from components.decisions.network import SubnetPlanError
 from components.decisions.placement import PlacementError
-from components.errors import InputError
+from components.errors import DecisionError, InputError
 from components.jurisdictions import aws_partition_of
 from components.spec import LoadedStack, project_root
 from gpufabric.offline import datasources
@@ -159,11 +158,13 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
 
 def _as_input_error(path: Path, err: BaseException) -> BaseException:
     """Errors the user can fix become InputErrors naming the stack file; anything else is a bug: re-raise."""
+    if isinstance(err, pulumi.RunError) and err.__cause__ is not None:
+        err = err.__cause__  # the program's clean exit for bad input (see __main__.py)
     if isinstance(err, InputError):
         return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail, err.policy)
     if isinstance(err, PlacementError):
         return InputError(str(path), err.where, detail=str(err))
-    if isinstance(err, SubnetPlanError):
+    if isinstance(err, DecisionError):
         return InputError(str(path), "", detail=str(err))
     if isinstance(err, datasources.UnansweredCall):
         return InputError(str(path), "", detail=str(err))

@@ -75,3 +75,23 @@ def test_effective_region_precedence(inputs, provider, config, expected) -> None
 
 def test_kubernetes_resources_have_no_cloud_region() -> None:
     assert effective_region("kubernetes:apps/v1:Deployment", {"region": "x"}, {}, {"aws:region": "y"}) is None
+
+
+def test_program_input_errors_end_the_real_run_cleanly(tmp_path: Path) -> None:
+    """Under `pulumi up` bad input ends as pulumi.RunError (no traceback); offline it is unwrapped again."""
+    import pulumi
+
+    from components.decisions.network import SubnetPlanError
+    from components.decisions.placement import PlacementError
+    from components.errors import PROGRAM_INPUT_ERRORS
+
+    assert all(issubclass(e, PROGRAM_INPUT_ERRORS) for e in (InputError, PlacementError, SubnetPlanError))
+    try:
+        try:
+            raise PlacementError("no AZ offers p5.48xlarge", "gpufabric:fabric.sites[x].tiers[y].instance_types")
+        except PROGRAM_INPUT_ERRORS as err:
+            raise pulumi.RunError(str(err)) from err
+    except pulumi.RunError as run_error:
+        converted = _as_input_error(tmp_path / "Pulumi.x.yaml", run_error)
+    assert isinstance(converted, InputError)
+    assert converted.where == "gpufabric:fabric.sites[x].tiers[y].instance_types"
