@@ -8,6 +8,7 @@ from __future__ import annotations
 import pulumi
 
 from components.aws import AwsSite, SiteContext
+from components.decisions.labels import FABRIC_WIDE, resource_tags
 from components.decisions.overflow import overflow_order
 from components.spec import FabricSpec
 
@@ -38,7 +39,13 @@ class Fabric(pulumi.ComponentResource):
             from components.guardrails import Guardrails
 
             self.guardrails = Guardrails(
-                f"{name}-guardrails", spec.guardrails, jurisdiction, opts=pulumi.ResourceOptions(parent=self)
+                f"{name}-guardrails",
+                spec.guardrails,
+                jurisdiction,
+                opts=pulumi.ResourceOptions(parent=self),
+                tags=resource_tags(
+                    stack=stack, jurisdiction=jurisdiction.name, site=FABRIC_WIDE, fabric_tags=spec.tags, site_tags={}
+                ),
             )
         self.overflow = [r.ref for r in order]
         self.register_outputs({"overflow": self.overflow, "jurisdiction": jurisdiction.name})

@@ -50,6 +50,9 @@ def node_labels(
     return {**extra, **labels}  # the fabric's own labels win: residency labels cannot be overridden
 
 
+FABRIC_WIDE = "fabric"  # the site tag of resources that belong to no one site (e.g. the guardrails)
+
+
 def resource_tags(
     *, stack: str, jurisdiction: str, site: str, fabric_tags: dict[str, str], site_tags: dict[str, str]
 ) -> dict[str, str]:

@@ -30,6 +30,7 @@ class Guardrails(pulumi.ComponentResource):
         spec: GuardrailsSpec,
         jurisdiction: Jurisdiction,
         opts: pulumi.ResourceOptions | None = None,
+        tags: dict[str, str] | None = None,
     ) -> None:
         super().__init__("gpufabric:guardrails:Guardrails", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
@@ -45,6 +46,7 @@ class Guardrails(pulumi.ComponentResource):
                 description=f"gpufabric: deny requests outside the {jurisdiction.name} AWS regions",
                 type="SERVICE_CONTROL_POLICY",
                 content=scp_json(document),
+                tags=tags,
                 opts=child,
             )
             for target in spec.aws_scp.target_ids:

@@ -469,3 +469,16 @@ def test_unknown_escape_hatch_arg_is_an_error_at_its_key_path(plan_fabric, base_
     message = caught.value.message
     assert f"Pulumi.unit.yaml: gpufabric:fabric.{key_path}: " in message
     assert "'ebs_optimised'" in message
+
+
+def test_opt_in_guardrails_carry_the_residency_tags(plan_fabric, base_fabric):
+    from components.vocabulary import TAG_JURISDICTION, TAG_SITE
+    from gpufabric.cli.check import evaluate_plan
+
+    fabric = base_fabric()
+    fabric["guardrails"] = {"aws_scp": {"target_ids": ["ou-ab12-34cd56ef"]}}
+    planned = plan_fabric(fabric, name="guarded", extra_config={"aws:region": "eu-central-1"})
+    (scp,) = planned.of_type("aws:organizations/policy:Policy")
+    assert scp["inputs"]["type"] == "SERVICE_CONTROL_POLICY"
+    assert scp["inputs"]["tags"][TAG_JURISDICTION] == "eu" and scp["inputs"]["tags"][TAG_SITE] == "fabric"
+    assert [v.policy for v in evaluate_plan(planned.plan)] == []
