@@ -10,8 +10,9 @@ Two CSV shapes are accepted, recognised by their header:
   `service_scv` (squared coefficient of variation of per-request work, 1 = exponential).
 
 A trace is bucketed into planning intervals; within each, the arrival burstiness (index of dispersion of
-per-second counts) and the token moments are measured rather than averaged away, because the queueing model
-needs them. Timestamps are ISO 8601 or seconds since the epoch.
+arrival counts, per second and over longer counting blocks up to half a window) and the token moments are
+measured rather than averaged away, because the queueing model needs them. A series' `dispersion` stands
+for every counting scale. Timestamps are ISO 8601 or seconds since the epoch.
 """
 
 from __future__ import annotations
@@ -38,6 +39,16 @@ MAX_REPORTED = 10
 # Within an interval a trace is cut into windows this long: long against a slot's holding time (seconds), so
 # each window is near-stationary, short against the interval, so rate swings are not averaged away.
 WINDOW_SECONDS = 60
+# Counting scales (seconds) at which a trace's index of dispersion is measured within each window: blocks of
+# this many seconds, their counts compared with the window's mean block count. Clumpy traffic's dispersion
+# grows with the scale; the queueing model reads it at the slots' holding time. Scales longer than half a
+# window are skipped (a window must hold two blocks), and so are swings slower than a window (the windows
+# carry those).
+DISPERSION_SCALES = (1, 2, 3, 5, 10, 15, 20, 30)
+# A scale's index of dispersion is a variance estimate; with fewer degrees of freedom than this (block
+# deviations, k - 1 per window of k blocks) its relative standard error exceeds ~45% (sqrt(2 / dof)) and the
+# previous scale's value is kept instead. Short spans (a trace's last partial interval) hit this.
+MIN_DISPERSION_DOF = 10
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,9 @@ class IntervalDemand:
     mean_out: np.ndarray
     p95_in: np.ndarray
     dispersion: np.ndarray  # index of dispersion of per-second arrival counts
+    # Index of dispersion of counts over blocks of each of DISPERSION_SCALES seconds, shape (intervals,
+    # scales); a series (one dispersion per row) repeats its `dispersion` at every scale.
+    dispersion_curve: np.ndarray
     m2_in: np.ndarray  # E[in^2]
     m2_inout: np.ndarray  # E[in*out]
     m2_out: np.ndarray  # E[out^2]
@@ -189,6 +203,44 @@ def _parse_table(name: str, rows: list[list[str]], cols: dict[str, int], integer
     return out
 
 
+def _dispersion_curve(
+    counts: np.ndarray, sec_win: np.ndarray, n_win: int, win_len: float, observed: float, first: float
+) -> np.ndarray:
+    """Index of dispersion of arrival counts in blocks of each DISPERSION_SCALES length, within windows.
+
+    `counts` are the interval's per-second arrival counts, `sec_win` each second's window, `observed` the
+    seconds the trace covers (up to its last arrival). Each window is cut into whole blocks from its first
+    second (a remainder shorter than a block is dropped, as are blocks ending after `observed`); the
+    squared deviations of block counts from their window's mean, over k - 1 per window of k blocks
+    (unbiased), are divided by the mean block count. A scale with fewer than MIN_DISPERSION_DOF such
+    degrees of freedom repeats the previous scale's value, starting from `first` (the per-second
+    dispersion). Work is O(seconds) per scale.
+    """
+    out = np.empty(len(DISPERSION_SCALES))
+    sec = np.arange(len(counts))
+    first_sec = np.searchsorted(sec_win, np.arange(n_win))  # each window's first second
+    prev = first
+    for j, scale in enumerate(DISPERSION_SCALES):
+        t, m = int(scale), int(win_len // scale)
+        if m < 2:
+            out[j] = prev
+            continue
+        blk = (sec - first_sec[sec_win]) // t
+        keep = blk < m
+        cnt = np.bincount(sec_win[keep] * m + blk[keep], counts[keep], n_win * m).reshape(n_win, m)
+        covered = first_sec[:, None] + t * (np.arange(m)[None, :] + 1) <= observed + 1e-9
+        k = covered.sum(axis=1)
+        use = k >= 2
+        if (k[use] - 1).sum() < MIN_DISPERSION_DOF:
+            out[j] = prev
+            continue
+        cnt, covered, k = cnt[use] * covered[use], covered[use], k[use]
+        dev = (((cnt - (cnt.sum(axis=1) / k)[:, None]) ** 2) * covered).sum()
+        mean = cnt.sum() / k.sum()
+        prev = out[j] = float(dev / (k - 1).sum() / mean) if mean > 0 else prev
+    return out
+
+
 def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDemand:
     ts, tin, tout = data[:, 0], data[:, 1], data[:, 2]
     order = np.argsort(ts, kind="stable")
@@ -200,6 +252,7 @@ def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDema
     start = t0 + interval * np.arange(n, dtype=float)
     fields = {k: np.zeros(n) for k in ("rate", "mean_in", "mean_out", "p95_in", "m2i", "m2io", "m2o")}
     disp = np.ones(n)
+    curve = np.ones((n, len(DISPERSION_SCALES)))
     n_win = max(1, interval // WINDOW_SECONDS)
     win_len = interval / n_win
     w_rate, w_in, w_out = np.zeros((n, n_win)), np.zeros((n, n_win)), np.zeros((n, n_win))
@@ -230,6 +283,8 @@ def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDema
         sec_mean = (np.bincount(sec_win, counts, n_win) / np.maximum(np.bincount(sec_win, None, n_win), 1))[sec_win]
         mean = counts.mean()
         disp[b] = float(((counts - sec_mean) ** 2).mean() / mean) if mean > 0 else 1.0
+        observed = min(float(interval), t_end - start[b])
+        curve[b] = _dispersion_curve(counts, sec_win, n_win, win_len, observed, disp[b])
     return IntervalDemand(
         start=start,
         interval_seconds=interval,
@@ -238,6 +293,7 @@ def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDema
         mean_out=fields["mean_out"],
         p95_in=fields["p95_in"],
         dispersion=disp,
+        dispersion_curve=curve,
         m2_in=fields["m2i"],
         m2_inout=fields["m2io"],
         m2_out=fields["m2o"],
@@ -265,6 +321,7 @@ def _series_intervals(name: str, data: np.ndarray, keys: list[str], interval: in
     n = len(ts)
     mean_in = col["mean_input_tokens"]
     nan = np.full(n, np.nan)
+    dispersion = col.get("dispersion", np.ones(n))
     return IntervalDemand(
         start=ts.astype(float),
         interval_seconds=interval,
@@ -272,7 +329,8 @@ def _series_intervals(name: str, data: np.ndarray, keys: list[str], interval: in
         mean_in=mean_in,
         mean_out=col["mean_output_tokens"],
         p95_in=col.get("p95_input_tokens", mean_in * P95_OVER_MEAN),
-        dispersion=col.get("dispersion", np.ones(n)),
+        dispersion=dispersion,
+        dispersion_curve=np.repeat(dispersion[:, None], len(DISPERSION_SCALES), axis=1),
         m2_in=nan,
         m2_inout=nan,
         m2_out=nan,

@@ -10,8 +10,9 @@ P(wait > budget) = C(c, A) * exp(-(c - A) * budget / S) stays below 1 - percenti
 the offered load in slots and budget = TTFT target - p95 prefill time. Erlang-C assumes Poisson arrivals
 and exponential work; real traffic is burstier. The safety margin above A is therefore scaled by
 sqrt((I + c_s^2) / 2), the Whitt/QNA heavy-traffic correction, where I is the index of dispersion of the
-interval's per-second arrival counts (1 for Poisson) and c_s^2 the squared coefficient of variation of
-per-request work (1 for exponential). `simulate.py` checks the result against a discrete-event simulation.
+interval's arrival counts at the slots' holding time (1 for Poisson; see `holding_dispersion`) and c_s^2
+the squared coefficient of variation of per-request work (1 for exponential). `simulate.py` checks the
+result against a discrete-event simulation.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import math
 
 import numpy as np
 
-from components.sizing.demand import IntervalDemand
+from components.sizing.demand import DISPERSION_SCALES, IntervalDemand
 from components.sizing.models import GpuPerformance, Profile
 
 
@@ -76,6 +77,34 @@ def service_scv(demand: IntervalDemand, perf: GpuPerformance) -> np.ndarray:
     return np.where(np.isnan(scv), 1.0, np.maximum(scv, 0.0))
 
 
+# Quantiles of the unit exponential at the midpoints of this many equal-probability bins: the quadrature
+# of `holding_dispersion`.
+_EXP_NODES = -np.log1p(-(np.arange(64) + 0.5) / 64)
+
+
+def holding_dispersion(curve: np.ndarray, hold: np.ndarray) -> np.ndarray:
+    """Index of dispersion of arrivals at the holding-time scale: E[IDC(X)], X exponential with mean `hold`.
+
+    The slots busy at an instant are those taken by arrivals within the last holding time, so it is the
+    dispersion of counts over that span, not over one second, that drives the queue: for clumpy traffic
+    the index of dispersion IDC(t) grows with the counting window t, and per-second counts understate it
+    (for a fixed holding time t the busy-slot count of the infinite-server system has exactly dispersion
+    IDC(t)). Erlang C takes holding times as exponential, so IDC is averaged over an exponential window
+    length with mean S, a mixture approximation. IDC is piecewise linear in log t between
+    `DISPERSION_SCALES` and flat beyond them (swings slower than a window are the windows' business).
+    Poisson or flat-IDC traffic gives back the per-second index. `curve` is (intervals, scales), `hold`
+    the mean holding time per interval.
+    """
+    log_scales = np.log(np.asarray(DISPERSION_SCALES))
+    x = np.log(np.maximum(hold, 1e-9)[:, None] * _EXP_NODES[None, :])
+    x = np.clip(x, log_scales[0], log_scales[-1])
+    j = np.clip(np.searchsorted(log_scales, x, side="right") - 1, 0, len(log_scales) - 2)
+    frac = (x - log_scales[j]) / (log_scales[j + 1] - log_scales[j])
+    rows = np.arange(curve.shape[0])[:, None]
+    values = curve[rows, j] * (1 - frac) + curve[rows, j + 1] * frac
+    return values.mean(axis=1)
+
+
 def wait_budget(profile: Profile, p95_input_tokens: float, gpus: list[str]) -> float:
     """Seconds a request may queue and still meet the TTFT target on the slowest-prefill GPU kind used."""
     slowest = min(profile.gpus[g].prefill_tokens_per_second for g in gpus)
@@ -92,8 +121,9 @@ def required_slots(
     """Slots of the reference GPU kind needed per interval to keep P(TTFT > target) within the SLO.
 
     Burstiness enters twice: slow rate swings through the sub-interval windows, fast bursts (and the spread
-    of request sizes) through z = (I + c_s^2) / 2, by evaluating Erlang C on the equivalent Poisson system
-    with load A / z and scaling its answer back by z (both keep the Halfin-Whitt beta = (c - A)/sqrt(zA)).
+    of request sizes) through z = (I + c_s^2) / 2, with I the dispersion at the holding time
+    (`holding_dispersion`), by evaluating Erlang C on the equivalent Poisson system with load A / z and
+    scaling its answer back by z (both keep the Halfin-Whitt beta = (c - A)/sqrt(zA)).
     `burstiness=False` gives plain Erlang C on the interval's mean rate (Poisson arrivals, exponential
     work); the tests use it to show the correction is needed on the Azure traces.
     """
@@ -111,7 +141,10 @@ def required_slots(
         demand.window_in / perf.prefill_tokens_per_second + demand.window_out / perf.decode_tokens_per_second
     )
     load_w = demand.window_rate * hold_w
-    z = np.maximum((demand.dispersion + service_scv(demand, perf)) / 2.0, 1e-3)
+    calls = demand.window_rate.sum(axis=1)
+    hold = np.divide(load_w.sum(axis=1), calls, out=np.zeros(len(calls)), where=calls > 0)
+    dispersion = holding_dispersion(demand.dispersion_curve, hold)
+    z = np.maximum((dispersion + service_scv(demand, perf)) / 2.0, 1e-3)
     equivalent = erlang_c_slots(load_w / z[:, None], hold_w, demand.window_rate, budget, tail)
     return np.ceil(equivalent * z - 1e-9)
 

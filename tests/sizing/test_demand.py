@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 
 from components.errors import InputError
-from components.sizing.demand import load_demand, load_scenarios, parse_demand_arg, parse_interval
+from components.sizing.demand import (
+    DISPERSION_SCALES,
+    load_demand,
+    load_scenarios,
+    parse_demand_arg,
+    parse_interval,
+)
 
 from .helpers import trace_path
 
@@ -34,10 +40,33 @@ def test_trace_interval_rate_is_counted_per_covered_second(tmp_path: Path) -> No
     assert d.dispersion[0] == pytest.approx(0.0, abs=1e-9)  # perfectly regular arrivals
 
 
+def test_dispersion_curve_grows_with_the_counting_scale_for_clumpy_traffic(tmp_path: Path) -> None:
+    """Poisson arrivals have index of dispersion ~1 at every counting scale; arrivals in 5-second spells of
+    a Poisson stream (a burst process with IDC(t) rising up to the spell length) have per-second dispersion
+    well below their 5-second one, and the curve flattens past the spell length."""
+    rng = np.random.default_rng(3)
+    poisson = np.cumsum(rng.exponential(1 / 4.0, 4 * 3600))
+    spells = np.arange(0, 3600, 5.0)[rng.random(720) < 0.2]  # 20% of 5-second slots are "on"
+    clumpy = np.concatenate([s + np.sort(rng.uniform(0, 5, rng.poisson(20 * 5))) for s in spells])
+    curves = {}
+    for name, ts in (("poisson", poisson[poisson < 3600]), ("clumpy", clumpy)):
+        path = tmp_path / f"{name}.csv"
+        path.write_text("timestamp,input_tokens,output_tokens\n" + "\n".join(f"{1000 + t:.4f},100,10" for t in ts))
+        d = load_demand(path, 3600)
+        assert d.dispersion_curve.shape == (1, len(DISPERSION_SCALES))
+        curves[name] = d.dispersion_curve[0]
+        assert curves[name][0] == pytest.approx(d.dispersion[0], rel=0.05)
+    assert np.all(np.abs(curves["poisson"] - 1) < 0.5)  # 60 or more degrees of freedom per scale
+    scale = dict(zip(DISPERSION_SCALES, curves["clumpy"], strict=True))
+    assert scale[5.0] > 3 * scale[1.0] > 3 * 10  # ~20 per on-second, on 20% of the time
+    assert scale[30.0] == pytest.approx(scale[5.0], rel=0.4)
+
+
 def test_series(write_series) -> None:
     d = load_demand(write_series([1.0, 2.0, 3.0]), 3600)
     assert list(d.rate) == [1.0, 2.0, 3.0]
     assert np.all(d.dispersion == 1.0) and np.all(d.p95_in == 1500)
+    assert np.all(d.dispersion_curve == 1.0)  # a series' dispersion stands for every counting scale
 
 
 def test_series_spacing_must_match_interval(write_series) -> None:

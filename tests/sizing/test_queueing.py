@@ -73,18 +73,21 @@ def _model_and_des(kind: str, speedup: float, profile: Profile, tmp_path: Path) 
     return model, plain, des, p95
 
 
-@pytest.mark.parametrize("speedup", [1.0, 4.0])
+@pytest.mark.parametrize("speedup", [1.0, 4.0, 16.0])
 def test_model_matches_simulation_on_the_conversation_trace(profile: Profile, tmp_path: Path, speedup: float) -> None:
     model, plain, des, p95 = _model_and_des("conv", speedup, profile, tmp_path)
     assert abs(model - des) <= 0.10 * des + 2, (model, des)
     assert p95 <= profile.slo.ttft_seconds * 1.25
 
 
-@pytest.mark.parametrize("speedup", [1.0, 4.0])
+@pytest.mark.parametrize("speedup", [1.0, 4.0, 16.0])
 def test_burstiness_correction_on_the_code_trace(profile: Profile, tmp_path: Path, speedup: float) -> None:
-    """The code trace arrives in clumps (index of dispersion ~10): plain Erlang C under-provisions by 3-5x;
-    the corrected model lands within ~30% of the simulated need (documented in docs/sizing.md)."""
+    """The code trace arrives in clumps whose index of dispersion grows from ~10 per second to ~50 over a
+    slot's holding time: plain Erlang C under-provisions by 2-5x; the model, reading the dispersion at the
+    holding time, lands within 15% of the simulated need and never more than 10% under it (measured
+    numbers in docs/sizing.md)."""
     model, plain, des, _ = _model_and_des("code", speedup, profile, tmp_path)
     assert plain < 0.7 * des  # Poisson assumptions fail here
     assert abs(model - des) < abs(plain - des)
-    assert model >= 0.65 * des, (model, des)
+    assert abs(model - des) <= 0.15 * des + 2, (model, des)
+    assert model >= 0.90 * des, (model, des)
