@@ -72,9 +72,14 @@ class JurisdictionSpec(Strict):
             ),
         )
 
-    @property
-    def overridden(self) -> bool:
-        return any(v is not None for v in (self.aws_regions, self.gcp_regions, self.onprem_countries))
+    def overrides(self) -> dict[str, list[str]]:
+        """The lists this stack replaces in the built-in table (empty when it uses the table as is)."""
+        given = {
+            "aws_regions": self.aws_regions,
+            "gcp_regions": self.gcp_regions,
+            "onprem_countries": self.onprem_countries,
+        }
+        return {k: sorted(v) for k, v in given.items() if v is not None}
 
 
 class TierSpec(Strict):

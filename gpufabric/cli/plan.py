@@ -101,6 +101,10 @@ def render(plan: Plan, console: Console) -> None:
         f"[bold]Stack[/bold] {plan.stack}  [bold]jurisdiction[/bold] {plan.jurisdiction}  "
         f"[bold]resources[/bold] {sum(r['custom'] for r in plan.resources)}  ([dim]{plan.stack_file}[/dim])"
     )
+    for key, values in plan.spec.jurisdiction.overrides().items():
+        console.print(
+            f"[yellow]This stack replaces the built-in {plan.jurisdiction!r} {key}: {', '.join(values)}[/yellow]"
+        )
     tiers = Table(title="GPU capacity, in overflow order", title_justify="left")
     for col in ("#", "site", "region", "tier", "kind", "capacity type", "instance types", "nodes", "groups"):
         tiers.add_column(col, justify="right" if col in ("#", "nodes", "groups") else "left")

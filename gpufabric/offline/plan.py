@@ -27,6 +27,7 @@ class Plan:
         return {
             "stack": self.stack,
             "jurisdiction": self.jurisdiction,
+            "jurisdiction_overrides": self.spec.jurisdiction.overrides(),
             "resources": self.resources,
             "violations": self.violations,
         }

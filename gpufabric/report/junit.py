@@ -50,9 +50,7 @@ def to_junit(
         props = ET.SubElement(suite, "properties")
         ET.SubElement(props, "property", {"name": "stack", "value": stack})
         for rule in pack_rules:
-            case = ET.SubElement(
-                suite, "testcase", {"name": rule.id, "classname": f"{pack}.{stack}", "time": "0"}
-            )
+            case = ET.SubElement(suite, "testcase", {"name": rule.id, "classname": f"{pack}.{stack}", "time": "0"})
             if rule.enforcement == "disabled":
                 ET.SubElement(case, "skipped")
             elif rule.id in failing:
@@ -73,9 +71,7 @@ def to_junit(
     return root
 
 
-def junit_text(
-    violations: Sequence[Violation], rules: Sequence[RuleInfo], stack: str, elapsed_s: float = 0.0
-) -> str:
+def junit_text(violations: Sequence[Violation], rules: Sequence[RuleInfo], stack: str, elapsed_s: float = 0.0) -> str:
     root = to_junit(violations, rules, stack, elapsed_s)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

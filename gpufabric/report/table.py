@@ -25,8 +25,7 @@ def render(violations: Sequence[Violation], rules: Sequence[RuleInfo], stack: st
         items = by_rule[rule.id]
         level = items[0].enforcement
         table = Table(
-            title=f"[{STYLE.get(level, '')}]{rule.id}[/] "
-            f"({rule.pack}, rule {rule.number}, {level}, {rule.severity})",
+            title=f"[{STYLE.get(level, '')}]{rule.id}[/] ({rule.pack}, rule {rule.number}, {level}, {rule.severity})",
             caption=f"fix: {escape(rule.remediation)}",
             title_justify="left",
             caption_justify="left",

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -21,7 +22,7 @@ def gpufabric_exe() -> Path:
     pytest.fail("no gpufabric console script: run `make install` first")
 
 
-STACK_KEYS = {"stack", "jurisdiction", "resources", "violations"}
+STACK_KEYS = {"stack", "jurisdiction", "resources", "violations", "jurisdiction_overrides"}
 RESOURCE_KEYS = {"urn", "type", "name", "parent", "provider", "region", "inputs"}
 
 
@@ -59,6 +60,7 @@ def test_plan_json_has_stable_keys(eu_plan):
     assert set(eu_plan) == STACK_KEYS
     assert eu_plan["stack"] == "eu-sovereign"
     assert eu_plan["jurisdiction"] == "eu"
+    assert eu_plan["jurisdiction_overrides"] == {}  # the built-in table as is
     assert eu_plan["violations"] == []
     assert len(eu_plan["resources"]) > 40
     for resource in eu_plan["resources"]:
@@ -238,3 +240,16 @@ def test_exactly_one_of_stack_and_config(args, found):
     assert "Traceback" not in result.stderr
     assert "--stack/--config" in result.stderr
     assert f"found {found}" in result.stderr
+
+
+def test_a_narrowed_jurisdiction_is_shown_in_the_plan(tmp_path):
+    doc = yaml.safe_load((REPO / "stacks" / "Pulumi.eu-sovereign.yaml").read_text(encoding="utf-8"))
+    doc["config"]["gpufabric:fabric"]["jurisdiction"] = {"name": "eu", "aws_regions": ["eu-north-1"]}
+    path = tmp_path / "Pulumi.eu-narrow.yaml"
+    path.write_text(yaml.safe_dump(doc), encoding="utf-8")
+
+    as_json = run("plan", "--config", str(path), "--format", "json")
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["jurisdiction_overrides"] == {"aws_regions": ["eu-north-1"]}
+    as_table = run("plan", "--config", str(path))
+    assert "replaces the built-in 'eu' aws_regions: eu-north-1" in as_table.stdout

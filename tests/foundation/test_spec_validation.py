@@ -367,7 +367,7 @@ def test_widened_jurisdiction_is_accepted(base_fabric, write_stack):
     resolved = spec.resolved_jurisdiction()
     assert resolved.name == "eu"
     assert resolved.aws_regions == {"eu-north-1", "eu-west-2"}
-    assert spec.jurisdiction.overridden
+    assert spec.jurisdiction.overrides() == {"aws_regions": ["eu-north-1", "eu-west-2"]}
 
 
 def test_london_is_not_in_the_eu_without_an_override(base_fabric, write_stack):
