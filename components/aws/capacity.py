@@ -17,13 +17,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.decisions.aws import CAPACITY_TYPE, ami_type, node_group_scaling
+from components.decisions.aws import CAPACITY_TYPE, ami_type, node_group_plans, node_group_scaling
 from components.decisions.labels import Taint, eks_taint_effect
 from components.decisions.placement import TierPlacement
 from components.passthrough import merge
 from components.spec import TierSpec
 from components.spec.models import SystemNodesSpec
-from components.vocabulary import TierKind
 
 ROOT_DEVICE = "/dev/xvda"
 
@@ -95,38 +94,29 @@ class CapacityTier(pulumi.ComponentResource):
         self._depends_on = depends_on
         self.node_groups = {}
 
-        if tier.kind == TierKind.RESERVED:
-            for zone, count in placement.per_zone_count.items():
-                zone_name = f"{name}-{zone}"
-                reservation = aws.ec2.CapacityReservation(
-                    zone_name,
+        for group in node_group_plans(tier.kind, placement, tier.reservation_id):
+            group_name = name if group.key == "all" else f"{name}-{group.key}"
+            target: pulumi.Input[str] | None = group.reservation_id
+            if group.new_reservation:
+                target = aws.ec2.CapacityReservation(
+                    group_name,
                     instance_type=tier.instance_types[0],
                     instance_platform="Linux/UNIX",
-                    availability_zone=zone,
-                    instance_count=count,
+                    availability_zone=group.zones[0],
+                    instance_count=group.count,
                     instance_match_criteria="targeted",
                     end_date_type="unlimited",
                     ebs_optimized=True,
-                    tags={"Name": zone_name},
+                    tags={"Name": group_name},
                     opts=pulumi.ResourceOptions(parent=self, protect=True),
-                )
-                self.node_groups[zone] = self._node_group(
-                    zone_name,
-                    [subnet_ids[zone]],
-                    count=count,
-                    reservation={"capacity_reservation_target": {"capacity_reservation_id": reservation.id}},
-                )
-        elif tier.kind == TierKind.CAPACITY_BLOCK:
-            ((zone, count),) = placement.per_zone_count.items()
-            self.node_groups[zone] = self._node_group(
-                f"{name}-{zone}",
-                [subnet_ids[zone]],
-                count=count,
-                reservation={"capacity_reservation_target": {"capacity_reservation_id": tier.reservation_id}},
-                market={"market_type": "capacity-block"},
+                ).id
+            self.node_groups[group.key] = self._node_group(
+                group_name,
+                [subnet_ids[z] for z in group.zones],
+                count=group.count,
+                reservation={"capacity_reservation_target": {"capacity_reservation_id": target}} if target else None,
+                market={"market_type": group.market_type} if group.market_type else None,
             )
-        else:
-            self.node_groups["all"] = self._node_group(name, [subnet_ids[z] for z in placement.zones], count=None)
         self.register_outputs({"node_groups": {k: g.node_group_name for k, g in self.node_groups.items()}})
 
     def _node_group(

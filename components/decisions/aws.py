@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from components.decisions.placement import TierPlacement
 from components.vocabulary import TierKind
 
 # What GPU nodes in a private subnet need to reach without internet: images (ECR + S3 layers), tokens
@@ -48,3 +49,30 @@ def node_group_scaling(kind: TierKind, *, count: int | None, min_nodes: int | No
         return Scaling(count, count, count)
     floor = min_nodes or 0
     return Scaling(floor, max_nodes or 1, floor)
+
+
+@dataclass(frozen=True)
+class NodeGroupPlan:
+    """One managed node group of a tier, and what capacity it launches into."""
+
+    key: str  # the AZ for per-AZ groups, "all" for a group spanning the tier's AZs (names resources)
+    zones: tuple[str, ...]
+    count: int | None  # committed tiers: exactly this many nodes; elastic tiers: None (min/max from the spec)
+    new_reservation: bool  # declare an On-Demand Capacity Reservation for this group (reserved tiers)
+    reservation_id: str | None  # launch into this existing reservation (capacity blocks)
+    market_type: str | None  # the launch template's instance market ("capacity-block"), if any
+
+
+def node_group_plans(kind: TierKind, placement: TierPlacement, reservation_id: str | None) -> list[NodeGroupPlan]:
+    """Reserved: a group per AZ, each sized to its own new reservation (an ODCR is per AZ). Capacity block:
+    one group in the block's AZ targeting the block. Spot and on-demand: one group over all the tier's AZs."""
+    if kind == TierKind.RESERVED:
+        return [
+            NodeGroupPlan(zone, (zone,), count, True, None, None) for zone, count in placement.per_zone_count.items()
+        ]
+    if kind == TierKind.CAPACITY_BLOCK:
+        return [
+            NodeGroupPlan(zone, (zone,), count, False, reservation_id, "capacity-block")
+            for zone, count in placement.per_zone_count.items()
+        ]
+    return [NodeGroupPlan("all", placement.zones, None, False, None, None)]

@@ -324,3 +324,33 @@ def test_iam_documents_use_the_partition_dns_suffix_for_services():
     data_key = json.loads(iam.data_key_policy(account))
     logs = next(s for s in data_key["Statement"] if s.get("Sid") == "CloudWatchLogsInThisRegion")
     assert logs["Principal"] == {"Service": "logs.eusc-de-east-1.amazonaws.eu"}
+
+
+def test_node_group_plans_per_tier_kind():
+    from components.decisions.aws import node_group_plans
+    from components.decisions.placement import TierPlacement
+
+    two_zones = TierPlacement("r", ("eu-north-1a", "eu-north-1b"), {"eu-north-1a": 2, "eu-north-1b": 1})
+    reserved = node_group_plans(TierKind.RESERVED, two_zones, None)
+    assert [(g.key, g.zones, g.count, g.new_reservation) for g in reserved] == [
+        ("eu-north-1a", ("eu-north-1a",), 2, True),
+        ("eu-north-1b", ("eu-north-1b",), 1, True),
+    ]
+    (block,) = node_group_plans(
+        TierKind.CAPACITY_BLOCK, TierPlacement("b", ("us-east-1b",), {"us-east-1b": 2}), "cr-0a1b2c3d4e5f60718"
+    )
+    assert (block.count, block.new_reservation, block.reservation_id, block.market_type) == (
+        2,
+        False,
+        "cr-0a1b2c3d4e5f60718",
+        "capacity-block",
+    )
+    for kind in (TierKind.SPOT, TierKind.ON_DEMAND):
+        (group,) = node_group_plans(kind, TierPlacement("s", ("a1", "b1"), {}), None)
+        assert (group.key, group.zones, group.count, group.new_reservation, group.reservation_id) == (
+            "all",
+            ("a1", "b1"),
+            None,
+            False,
+            None,
+        )
