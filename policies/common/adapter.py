@@ -60,14 +60,21 @@ def res_from_args(args: ResourceValidationArgs | PolicyResource) -> Res:
     )
 
 
+def _settings(
+    rule: Rule, stack_config: StackConfigSource, policy_config: Mapping[str, Any]
+) -> tuple[StackContext, Any]:
+    """The stack context and the rule's resolved config; raises PolicyConfigError on a bad config."""
+    stack = StackContext(config=stack_config())
+    return stack, resolve(policy_config, stack, rule.config_keys)
+
+
 def _resource_policy(rule: Rule, stack_config: StackConfigSource) -> ResourceValidationPolicy:
     assert rule.check is not None
     check = rule.check
 
     def validate(args: ResourceValidationArgs, report: ReportViolation) -> None:
-        stack = StackContext(config=stack_config())
         try:
-            cfg = resolve(args.get_config(), stack, rule.config_keys)
+            stack, cfg = _settings(rule, stack_config, args.get_config())
         except PolicyConfigError as e:
             report(str(e), None)
             return
@@ -79,9 +86,8 @@ def _resource_policy(rule: Rule, stack_config: StackConfigSource) -> ResourceVal
         fix = rule.fix
 
         def remediate(args: ResourceValidationArgs) -> Mapping[str, Any] | None:
-            stack = StackContext(config=stack_config())
             try:
-                cfg = resolve(args.get_config(), stack, rule.config_keys)
+                stack, cfg = _settings(rule, stack_config, args.get_config())
             except PolicyConfigError:
                 return None
             new = fix(res_from_args(args), cfg, stack)
@@ -101,9 +107,8 @@ def _stack_policy(rule: Rule, stack_config: StackConfigSource) -> StackValidatio
     check_stack = rule.check_stack
 
     def validate(args: StackValidationArgs, report: ReportViolation) -> None:
-        stack = StackContext(config=stack_config())
         try:
-            cfg = resolve(args.get_config(), stack, rule.config_keys)
+            stack, cfg = _settings(rule, stack_config, args.get_config())
         except PolicyConfigError as e:
             report(str(e), None)
             return
@@ -111,17 +116,13 @@ def _stack_policy(rule: Rule, stack_config: StackConfigSource) -> StackValidatio
         for message, urn in check_stack(resources, cfg, stack):
             report(message, urn or None)
 
-    return StackValidationPolicy(
-        name=rule.id, description=rule.description, validate=validate, **_metadata(rule)
-    )
+    return StackValidationPolicy(name=rule.id, description=rule.description, validate=validate, **_metadata(rule))
 
 
 def _metadata(rule: Rule) -> dict[str, Any]:
     return {
         "enforcement_level": EnforcementLevel(rule.enforcement.value),
-        "config_schema": PolicyConfigSchema(properties=schema_for(rule.config_keys))
-        if rule.config_keys
-        else None,
+        "config_schema": PolicyConfigSchema(properties=schema_for(rule.config_keys)) if rule.config_keys else None,
         "severity": Severity(rule.severity.value),
         "remediation_steps": rule.remediation,
         "tags": [rule.pack, f"rule-{rule.number}"],
@@ -131,6 +132,5 @@ def _metadata(rule: Rule) -> dict[str, Any]:
 def to_policies(pack: Pack, stack_config: StackConfigSource = runtime_stack_config) -> list[Policy]:
     """Every rule of a pack as a Policy SDK object, ready for `PolicyPack(policies=...)`."""
     return [
-        _resource_policy(r, stack_config) if r.check is not None else _stack_policy(r, stack_config)
-        for r in pack.rules
+        _resource_policy(r, stack_config) if r.check is not None else _stack_policy(r, stack_config) for r in pack.rules
     ]
