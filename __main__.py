@@ -6,9 +6,9 @@ file offline under Pulumi's mocks. Bad input ends the run with its message, neve
 
 import pulumi
 
-from components.errors import PROGRAM_INPUT_ERRORS
 from components.fabric import Fabric
-from components.spec import parse_fabric
+from gpufabric.core.errors import PROGRAM_INPUT_ERRORS
+from gpufabric.spec import parse_fabric
 
 try:
     spec = parse_fabric(pulumi.Config("gpufabric").require_object("fabric"), f"stack {pulumi.get_stack()}")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import yaml
 
-from components.spec import load_stack_file
 from gpufabric.offline import datasources, plan_stack
+from gpufabric.spec import load_stack_file
 
 ROOT = Path(__file__).resolve().parents[1]
 REGIONS = ["eu-north-1", "eu-central-1", "eu-south-2"]  # all offer g6e (L40S) per moto's data

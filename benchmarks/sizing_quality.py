@@ -6,7 +6,7 @@ weeks 1-8 are history, weeks 9-21 (a quarter) are the planning horizon. Within-h
 dispersion measured on an Azure trace (conv by default, code with --trace code).
 
 Plans compared, each replayed on the realised horizon (committed counts fixed, elastic tiers dispatched
-cheapest first within their caps, `components.sizing.evaluate.replay`):
+cheapest first within their caps, `gpufabric.sizing.evaluate.replay`):
 - gpufabric: the MILP on three forecast scenarios: the growth-extrapolated shape at the history's level,
   times residuals of the history resampled by whole days (equal weights);
 - all on-demand: no commitments and no spot (owned capacity still used);
@@ -31,13 +31,13 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from components.sizing.demand import load_demand, load_scenarios  # noqa: E402
-from components.sizing.evaluate import hindsight, replay  # noqa: E402
-from components.sizing.loaders import load_catalog, load_profile  # noqa: E402
-from components.sizing.plan import Plan, build_plan, demand_in_units  # noqa: E402
-from components.sizing.queueing import wait_budget  # noqa: E402
-from components.sizing.synthetic import START, hourly_rate, series_csv  # noqa: E402
-from components.vocabulary import TierKind  # noqa: E402
+from gpufabric.core.vocabulary import TierKind  # noqa: E402
+from gpufabric.sizing.demand import load_demand, load_scenarios  # noqa: E402
+from gpufabric.sizing.evaluate import hindsight, replay  # noqa: E402
+from gpufabric.sizing.loaders import load_catalog, load_profile  # noqa: E402
+from gpufabric.sizing.plan import Plan, build_plan, demand_in_units  # noqa: E402
+from gpufabric.sizing.queueing import wait_budget  # noqa: E402
+from gpufabric.sizing.synthetic import START, hourly_rate, series_csv  # noqa: E402
 
 WEEK = 24 * 7
 HISTORY, HORIZON = 8 * WEEK, 13 * WEEK  # two months of history; plan one quarter ahead

@@ -19,11 +19,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from components.sizing.demand import load_scenarios  # noqa: E402
-from components.sizing.loaders import load_profile  # noqa: E402
-from components.sizing.models import CatalogOption  # noqa: E402
-from components.sizing.plan import build_plan  # noqa: E402
-from components.sizing.synthetic import hourly_rate, series_csv  # noqa: E402
+from gpufabric.sizing.demand import load_scenarios  # noqa: E402
+from gpufabric.sizing.loaders import load_profile  # noqa: E402
+from gpufabric.sizing.models import CatalogOption  # noqa: E402
+from gpufabric.sizing.plan import build_plan  # noqa: E402
+from gpufabric.sizing.synthetic import hourly_rate, series_csv  # noqa: E402
 
 # (id, provider, region, tier, gpu, gpus/node, USD/node-hour, max nodes): 16 options, the first N are used.
 OPTIONS = [

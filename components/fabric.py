@@ -8,9 +8,9 @@ from __future__ import annotations
 import pulumi
 
 from components.aws import AwsSite, SiteContext
-from components.decisions.labels import FABRIC_WIDE, resource_tags
-from components.decisions.overflow import overflow_order
-from components.spec import FabricSpec
+from gpufabric.core.naming import FABRIC_WIDE, resource_tags
+from gpufabric.decide.overflow import overflow_order
+from gpufabric.spec import FabricSpec
 
 SITE_COMPONENTS = {"aws": AwsSite}
 

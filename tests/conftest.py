@@ -107,8 +107,8 @@ def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Plann
     """
     from pulumi.runtime.mocks import MockMonitor
 
-    from components.spec import load_stack_file
     from gpufabric.offline import plan_stack
+    from gpufabric.spec import load_stack_file
 
     cache: dict[str, Planned] = {}
     folder = tmp_path_factory.mktemp("stacks")

@@ -17,12 +17,12 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from components.decisions.aws import CAPACITY_TYPE, ami_type, node_group_plans, node_group_scaling
-from components.decisions.labels import Taint, eks_taint_effect
-from components.decisions.placement import TierPlacement
-from components.passthrough import merge
-from components.spec import TierSpec
-from components.spec.models import SystemNodesSpec
+from gpufabric.core.naming import Taint, eks_taint_effect
+from gpufabric.decide.aws import CAPACITY_TYPE, ami_type, node_group_plans, node_group_scaling
+from gpufabric.decide.passthrough import merge
+from gpufabric.decide.placement import TierPlacement
+from gpufabric.spec import TierSpec
+from gpufabric.spec.models import SystemNodesSpec
 
 ROOT_DEVICE = "/dev/xvda"
 

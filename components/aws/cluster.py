@@ -11,10 +11,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.decisions import iam
-from components.decisions.labels import role_name_of
-from components.passthrough import merge
-from components.spec import ClusterSpec
+from gpufabric.core.naming import role_name_of
+from gpufabric.decide import iam
+from gpufabric.decide.passthrough import merge
+from gpufabric.spec import ClusterSpec
 
 ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 ADDONS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.decisions.iam import Account
+from gpufabric.decide.iam import Account
 
 
 def account(provider: aws.Provider, region: str) -> Account:

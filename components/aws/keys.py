@@ -9,7 +9,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from components.decisions import iam
+from gpufabric.decide import iam
 
 
 class SiteKeys(pulumi.ComponentResource):

@@ -12,11 +12,11 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import facts
-from components.decisions import iam
-from components.decisions.aws import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
-from components.decisions.network import SubnetPlan
-from components.passthrough import merge
-from components.spec import NetworkSpec
+from gpufabric.decide import iam
+from gpufabric.decide.aws import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
+from gpufabric.decide.network import SubnetPlan
+from gpufabric.decide.passthrough import merge
+from gpufabric.spec import NetworkSpec
 
 
 class PrivateNetwork(pulumi.ComponentResource):

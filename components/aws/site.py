@@ -2,7 +2,7 @@
 
 Bill of materials: a provider pinned to the site's region with the residency tags as default tags; the
 site's KMS keys; a PrivateNetwork; a GpuCluster with system nodes; one CapacityTier per tier of the spec.
-What to place where was decided by `components.decisions`; this class only declares it.
+What to place where was decided by `gpufabric.decide`; this class only declares it.
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from components.aws.capacity import CapacityTier, SystemNodes
 from components.aws.cluster import GpuCluster
 from components.aws.keys import SiteKeys
 from components.aws.network import PrivateNetwork
-from components.decisions import labels as naming
-from components.decisions.network import plan_subnets
-from components.decisions.placement import place_tier, site_zones
-from components.spec import AwsSiteSpec
+from gpufabric.core import naming
+from gpufabric.decide.network import plan_subnets
+from gpufabric.decide.placement import place_tier, site_zones
+from gpufabric.spec import AwsSiteSpec
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,5 @@
-"""Opt-in API-level residency guardrails: the pure documents (`policies`) and the component."""
+"""Opt-in API-level residency guardrails (the documents are decided in `gpufabric.decide.guardrails`)."""
 
-from components.guardrails.policies import gcp_allowed_locations, region_deny_scp, scp_json
+from components.guardrails.component import Guardrails
 
-__all__ = ["Guardrails", "gcp_allowed_locations", "region_deny_scp", "scp_json"]
-
-
-def __getattr__(name: str):  # the component imports Pulumi; the documents do not
-    if name == "Guardrails":
-        from components.guardrails.component import Guardrails
-
-        return Guardrails
-    raise AttributeError(name)
+__all__ = ["Guardrails"]

@@ -1,6 +1,6 @@
 """`Guardrails`: the opt-in API-level residency guardrails of a stack, as a thin ComponentResource.
 
-It declares what `policies.py` decided: an SCP (SERVICE_CONTROL_POLICY) attached to each target (root,
+It declares what `gpufabric.decide.guardrails` decided: an SCP (SERVICE_CONTROL_POLICY) attached to each target (root,
 OU or account), and a GCP organization policy on `gcp.resourceLocations`. Attachments are keyed by target
 id, so adding a target never replaces an existing attachment.
 """
@@ -11,14 +11,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_gcp as gcp
 
-from components.guardrails.policies import (
+from gpufabric.core.jurisdictions import Jurisdiction
+from gpufabric.decide.guardrails import (
     gcp_allowed_locations,
     gcp_policy_name,
     region_deny_scp,
     scp_json,
 )
-from components.jurisdictions import Jurisdiction
-from components.spec import GuardrailsSpec
+from gpufabric.spec import GuardrailsSpec
 
 
 class Guardrails(pulumi.ComponentResource):

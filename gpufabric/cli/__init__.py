@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from components.errors import InputError
+from gpufabric.core.errors import InputError
 
 app = typer.Typer(
     name="gpufabric",

@@ -18,18 +18,17 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from components.errors import InputError, InputErrors
-from components.spec.load import declared_jurisdiction, stack_name_of
 from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.cli.common import load, run_plan
+from gpufabric.core.errors import InputError, InputErrors
 from gpufabric.offline import Plan
 from gpufabric.report.junit import junit_text
 from gpufabric.report.sarif import sarif_text
 from gpufabric.report.table import render
-from gpufabric.report.violation import STACK_TYPE, RuleInfo, Violation, has_blocking
-from policies.common.config import PolicyConfigError
-from policies.common.model import StackContext
-from policies.common.runner import evaluate, load_policy_config, resources_from_plan
+from gpufabric.spec.load import declared_jurisdiction, stack_name_of
+from policies.config import PolicyConfigError
+from policies.engine import evaluate, load_policy_config, resources_from_plan
+from policies.model import STACK_TYPE, RuleInfo, StackContext, Violation, has_blocking
 
 PROJECT = "gpufabric"
 

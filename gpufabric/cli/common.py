@@ -7,9 +7,9 @@ from pathlib import Path
 
 from rich.console import Console
 
-from components.errors import InputError
-from components.spec import LoadedStack, load_stack_file, stack_file
+from gpufabric.core.errors import InputError
 from gpufabric.offline import Plan, plan_stack
+from gpufabric.spec import LoadedStack, load_stack_file, stack_file
 
 stderr = Console(stderr=True)
 

@@ -13,10 +13,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from components.errors import InputError
-from components.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
 from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.cli.common import load, run_plan
+from gpufabric.core.errors import InputError
+from gpufabric.core.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
 from gpufabric.offline import Plan
 
 

@@ -16,14 +16,14 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from components.errors import InputError
-from components.files import read_yaml
-from components.sizing import apply as apply_mod
-from components.sizing.demand import load_demand, load_scenarios, parse_interval
-from components.sizing.evaluate import evaluate
-from components.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
-from components.sizing.plan import Plan, build_plan
 from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
+from gpufabric.core.errors import InputError
+from gpufabric.core.files import read_yaml
+from gpufabric.sizing import apply as apply_mod
+from gpufabric.sizing.demand import load_demand, load_scenarios, parse_interval
+from gpufabric.sizing.evaluate import evaluate
+from gpufabric.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
+from gpufabric.sizing.plan import Plan, build_plan
 
 
 def _render_table(plan: Plan, console: Console) -> None:
@@ -74,7 +74,7 @@ def _write_outputs(
     if out is not None:
         out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
     if plot is not None:
-        from components.sizing.plot import plot_plan
+        from gpufabric.sizing.plot import plot_plan
 
         plot_plan(plan, plot)
     if apply_to is None:
@@ -156,7 +156,7 @@ def size(
         if catalog is not None:
             options = load_catalog(catalog).options
         else:
-            from components.sizing.stack import options_from_stack
+            from gpufabric.sizing.stack import options_from_stack
 
             table = load_prices(prices)
             options, _, spec = options_from_stack(stack or "", table, max_nodes)

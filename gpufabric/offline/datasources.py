@@ -12,8 +12,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
-from components.decisions.aws import endpoint_service_name
-from components.jurisdictions import aws_partition_of
+from gpufabric.core.jurisdictions import aws_partition_of
+from gpufabric.decide.aws import endpoint_service_name
 
 OFFLINE_ACCOUNT_ID = "123456789012"
 _DNS_SUFFIX = {

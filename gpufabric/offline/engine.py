@@ -19,12 +19,12 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from components.decisions.placement import PlacementError
-from components.errors import DecisionError, InputError
-from components.jurisdictions import aws_partition_of
-from components.spec import LoadedStack, project_root
+from gpufabric.core.errors import DecisionError, InputError
+from gpufabric.core.jurisdictions import aws_partition_of
+from gpufabric.decide.placement import PlacementError
 from gpufabric.offline import datasources
 from gpufabric.offline.plan import Plan
+from gpufabric.spec import LoadedStack, project_root
 
 PROJECT = "gpufabric"
 SECRET_PLACEHOLDER = "[secret {key}: not decrypted offline]"

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from components.spec import FabricSpec
+from gpufabric.spec import FabricSpec
 
 
 @dataclass

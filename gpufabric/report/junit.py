@@ -13,7 +13,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from gpufabric.report.violation import RuleInfo, Violation
+from policies.model import RuleInfo, Violation
 
 
 def _line(v: Violation) -> str:

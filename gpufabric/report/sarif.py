@@ -11,7 +11,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from gpufabric.report.violation import RuleInfo, Violation
+from policies.model import RuleInfo, Violation
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 TOOL_URI = "https://github.com/gpufabric/gpufabric"

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from gpufabric.report.violation import RuleInfo, Violation
+from policies.model import RuleInfo, Violation
 
 STYLE = {"mandatory": "bold red", "advisory": "yellow", "remediate": "bold red"}
 

@@ -3,7 +3,7 @@ analyzer's gRPC server and never returns, so nothing else may construct it (test
 
 from pulumi_policy import EnforcementLevel, PolicyPack
 
-from policies.common.adapter import to_policies
+from policies.adapter import to_policies
 from policies.residency.rules import PACK_DEF
 
 PolicyPack(

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from components.jurisdictions import jurisdiction_of
-from components.vocabulary import LABEL_REGION, TAG_JURISDICTION
-from policies.common.config import ResolvedConfig
-from policies.common.model import Enforcement, Pack, Res, Rule, Severity, StackContext
-from policies.common.resources import (
+from gpufabric.core.jurisdictions import jurisdiction_of
+from gpufabric.core.vocabulary import LABEL_REGION, TAG_JURISDICTION
+from policies.config import ResolvedConfig
+from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
+from policies.resources import (
     as_list,
     as_mapping,
     aws_locations,
@@ -36,8 +36,7 @@ PACK = "gpufabric-residency"
 LOCATION_KEYS = ("jurisdiction", "allowedAwsRegions", "allowedGcpRegions", "allowedOnpremLocations")
 
 NO_JURISDICTION = (
-    "no jurisdiction to check against: set `jurisdiction` in the policy config or in the stack's "
-    "gpufabric:fabric spec"
+    "no jurisdiction to check against: set `jurisdiction` in the policy config or in the stack's gpufabric:fabric spec"
 )
 
 
@@ -106,8 +105,7 @@ def check_single_jurisdiction(
         tagged = aws_tags(res).get(TAG_JURISDICTION)
         if tagged is not None and tagged != cfg.jurisdiction:
             yield (
-                f"tag {TAG_JURISDICTION}={tagged!r} disagrees with the stack's jurisdiction "
-                f"{cfg.jurisdiction!r}",
+                f"tag {TAG_JURISDICTION}={tagged!r} disagrees with the stack's jurisdiction {cfg.jurisdiction!r}",
                 res.urn,
             )
 
@@ -137,9 +135,7 @@ def _destination_names(res: Res) -> Iterator[str]:
             yield arn.rsplit(":", 1)[-1].split("/", 1)[0]
 
 
-def check_storage(
-    resources: Sequence[Res], cfg: ResolvedConfig, stack: StackContext
-) -> Iterator[tuple[str, str]]:
+def check_storage(resources: Sequence[Res], cfg: ResolvedConfig, stack: StackContext) -> Iterator[tuple[str, str]]:
     """Rule 6: buckets for models and artifacts stay in-jurisdiction and replicate only to buckets that do.
 
     S3 ARNs carry no region, so a replication destination is resolved against the buckets of this stack;

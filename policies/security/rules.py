@@ -11,11 +11,11 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from components.jurisdictions import jurisdiction_of
-from components.vocabulary import TAG_SITE
-from policies.common.config import ResolvedConfig, egress_sites
-from policies.common.model import Enforcement, Pack, Res, Rule, Severity, StackContext
-from policies.common.resources import (
+from gpufabric.core.jurisdictions import jurisdiction_of
+from gpufabric.core.vocabulary import TAG_SITE
+from policies.config import ResolvedConfig, egress_sites
+from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
+from policies.resources import (
     arn_region,
     as_list,
     as_mapping,
@@ -93,9 +93,7 @@ def check_no_public_exposure(res: Res, cfg: ResolvedConfig, stack: StackContext)
         for i, nic in enumerate(as_list(p.get("networkInterfaces"))):
             if as_list(as_mapping(nic).get("accessConfigs")):
                 yield f"networkInterfaces[{i}].accessConfigs gives the VM a public IP"
-    elif t == "gcp:container/cluster:Cluster" and not truthy(
-        dig(p, "privateClusterConfig", "enablePrivateNodes")
-    ):
+    elif t == "gcp:container/cluster:Cluster" and not truthy(dig(p, "privateClusterConfig", "enablePrivateNodes")):
         yield "GKE nodes get public IPs (privateClusterConfig.enablePrivateNodes is not true)"
 
 
@@ -178,12 +176,8 @@ def _key_refs(res: Res) -> Iterator[tuple[str, Any]]:
             default = as_mapping(as_mapping(r).get("applyServerSideEncryptionByDefault"))
             kms = str(default.get("sseAlgorithm", "")).startswith("aws:kms")
             yield "bucket objects", default.get("kmsMasterKeyId") if kms else None
-    elif t in {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"} and p.get(
-        "serverSideEncryptionConfiguration"
-    ):
-        default = as_mapping(
-            dig(p, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault")
-        )
+    elif t in {"aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"} and p.get("serverSideEncryptionConfiguration"):
+        default = as_mapping(dig(p, "serverSideEncryptionConfiguration", "rule", "applyServerSideEncryptionByDefault"))
         kms = str(default.get("sseAlgorithm", "")).startswith("aws:kms")
         yield "bucket objects", default.get("kmsMasterKeyId") if kms else None
     elif t == "gcp:storage/bucket:Bucket":
@@ -267,11 +261,7 @@ def _wildcard(values: Any) -> bool:
 
 
 def _admin_arn(arn: Any) -> bool:
-    return (
-        isinstance(arn, str)
-        and arn.startswith("arn:")
-        and arn.endswith(":iam::aws:policy/AdministratorAccess")
-    )
+    return isinstance(arn, str) and arn.startswith("arn:") and arn.endswith(":iam::aws:policy/AdministratorAccess")
 
 
 def check_iam_wildcards(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
@@ -282,9 +272,7 @@ def check_iam_wildcards(res: Res, cfg: ResolvedConfig, stack: StackContext) -> I
         documents.append(("policy", res.props.get("policy")))
     elif res.type == "aws:iam/role:Role":
         for p in as_list(res.props.get("inlinePolicies")):
-            documents.append(
-                (f"inline policy {as_mapping(p).get('name', '?')!r}", as_mapping(p).get("policy"))
-            )
+            documents.append((f"inline policy {as_mapping(p).get('name', '?')!r}", as_mapping(p).get("policy")))
         if any(_admin_arn(a) for a in as_list(res.props.get("managedPolicyArns"))):
             yield "attaches the AWS-managed AdministratorAccess policy"
     elif res.type in ATTACHMENT_TYPES and _admin_arn(res.props.get("policyArn")):

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from components.decisions import iam
-from components.decisions.network import SubnetPlanError, plan_subnets
-from components.decisions.overflow import default_overflow_order, overflow_order
-from components.decisions.placement import PlacementError, place_tier, site_zones, split_count
-from components.spec import parse_fabric
-from components.vocabulary import TierKind
+from gpufabric.core.vocabulary import TierKind
+from gpufabric.decide import iam
+from gpufabric.decide.network import SubnetPlanError, plan_subnets
+from gpufabric.decide.overflow import default_overflow_order, overflow_order
+from gpufabric.decide.placement import PlacementError, place_tier, site_zones, split_count
+from gpufabric.spec import parse_fabric
 
 REGION = "eu-north-1"
 
@@ -327,8 +327,8 @@ def test_iam_documents_use_the_partition_dns_suffix_for_services():
 
 
 def test_node_group_plans_per_tier_kind():
-    from components.decisions.aws import node_group_plans
-    from components.decisions.placement import TierPlacement
+    from gpufabric.decide.aws import node_group_plans
+    from gpufabric.decide.placement import TierPlacement
 
     two_zones = TierPlacement("r", ("eu-north-1a", "eu-north-1b"), {"eu-north-1a": 2, "eu-north-1b": 1})
     reserved = node_group_plans(TierKind.RESERVED, two_zones, None)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from components.errors import InputError
+from gpufabric.core.errors import InputError
 from gpufabric.offline import datasources, effective_region
 from gpufabric.offline.engine import _as_input_error, _Recorder
 
@@ -81,9 +81,9 @@ def test_program_input_errors_end_the_real_run_cleanly(tmp_path: Path) -> None:
     """Under `pulumi up` bad input ends as pulumi.RunError (no traceback); offline it is unwrapped again."""
     import pulumi
 
-    from components.decisions.network import SubnetPlanError
-    from components.decisions.placement import PlacementError
-    from components.errors import PROGRAM_INPUT_ERRORS
+    from gpufabric.core.errors import PROGRAM_INPUT_ERRORS
+    from gpufabric.decide.network import SubnetPlanError
+    from gpufabric.decide.placement import PlacementError
 
     assert all(issubclass(e, PROGRAM_INPUT_ERRORS) for e in (InputError, PlacementError, SubnetPlanError))
     try:

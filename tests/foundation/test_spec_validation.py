@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from components.errors import InputError
-from components.spec import load_stack_file, parse_fabric
+from gpufabric.core.errors import InputError
+from gpufabric.spec import load_stack_file, parse_fabric
 
 SITE = "gpufabric:fabric.sites[aws-stockholm]"
 RESERVED = f"{SITE}.tiers[h100-reserved]"

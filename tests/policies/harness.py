@@ -27,8 +27,8 @@ from pulumi_policy import (
 )
 from pulumi_policy.policy import _PolicyAnalyzerServicer
 
-from policies.common.adapter import to_policies
-from policies.common.model import Pack, Res, StackContext
+from policies.adapter import to_policies
+from policies.model import Pack, Res, StackContext
 from policies.residency.rules import PACK_DEF as RESIDENCY
 from policies.security.rules import PACK_DEF as SECURITY
 
@@ -45,9 +45,7 @@ def aws_provider(region: str = "eu-north-1", tags: Mapping[str, str] | None = No
     """An explicit AWS provider as the engine records it (defaultTags as JSON text, like pulumi-aws sends)."""
     props: dict[str, Any] = {"region": region}
     props["defaultTags"] = json.dumps({"tags": dict(EU_TAGS if tags is None else tags)})
-    return Res(
-        type="pulumi:providers:aws", urn=urn("pulumi:providers:aws", f"aws-{region}"), name="p", props=props
-    )
+    return Res(type="pulumi:providers:aws", urn=urn("pulumi:providers:aws", f"aws-{region}"), name="p", props=props)
 
 
 def make(type_: str, props: Mapping[str, Any], name: str = "r", provider: Res | None = None) -> Res:
@@ -96,16 +94,13 @@ def sdk_validate(
 
     if isinstance(policy, ResourceValidationPolicy):
         assert isinstance(res, Res)
-        args = ResourceValidationArgs(
-            res.type, res.props, res.urn, res.name, _opts(), _sdk_provider(res), config
-        )
+        args = ResourceValidationArgs(res.type, res.props, res.urn, res.name, _opts(), _sdk_provider(res), config)
         policy.validate(args, report)
     else:
         assert isinstance(policy, StackValidationPolicy)
         resources = res if isinstance(res, list) else [res]
         policy_resources = [
-            PolicyResource(r.type, r.props, r.urn, r.name, _opts(), _sdk_provider(r), None, [], {})
-            for r in resources
+            PolicyResource(r.type, r.props, r.urn, r.name, _opts(), _sdk_provider(r), None, [], {}) for r in resources
         ]
         policy.validate(StackValidationArgs(policy_resources, config), report)
     return messages
@@ -163,7 +158,5 @@ class Analyzer:
         return list(self.servicer.Analyze(self._resource(res, proto.AnalyzeRequest), None).diagnostics)
 
     def analyze_stack(self, resources: list[Res]) -> list[Any]:
-        request = proto.AnalyzeStackRequest(
-            resources=[self._resource(r, proto.AnalyzerResource) for r in resources]
-        )
+        request = proto.AnalyzeStackRequest(resources=[self._resource(r, proto.AnalyzerResource) for r in resources])
         return list(self.servicer.AnalyzeStack(request, None).diagnostics)

@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from components.jurisdictions import get_jurisdiction
-from policies.common.config import CONFIG_PROPERTIES, PolicyConfig, PolicyConfigError, apply_defaults, resolve
-from policies.common.model import StackContext
-from policies.common.runner import all_packs, check_policy_names, load_policy_config, rule_settings
+from gpufabric.core.jurisdictions import get_jurisdiction
+from policies.config import CONFIG_PROPERTIES, PolicyConfig, PolicyConfigError, apply_defaults, resolve
+from policies.engine import all_packs, check_policy_names, load_policy_config, rule_settings
+from policies.model import StackContext
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,8 @@ import json
 import pulumi
 import pytest
 
-from components.guardrails.policies import (
+from gpufabric.core.jurisdictions import get_jurisdiction
+from gpufabric.decide.guardrails import (
     GLOBAL_SERVICE_ACTIONS,
     SCP_MAX_CHARS,
     gcp_allowed_locations,
@@ -15,8 +16,7 @@ from components.guardrails.policies import (
     region_deny_scp,
     scp_json,
 )
-from components.jurisdictions import get_jurisdiction
-from components.spec.models import GuardrailsSpec
+from gpufabric.spec.models import GuardrailsSpec
 
 EU = get_jurisdiction("eu")
 

@@ -37,7 +37,7 @@ def test_main_only_constructs_the_pack(pack: Path) -> None:
 def test_sample_policy_config_is_valid_json_for_the_pack(pack: Path) -> None:
     import json
 
-    from policies.common.runner import all_packs
+    from policies.engine import all_packs
 
     config = json.loads((pack / "policy-config.json").read_text(encoding="utf-8"))
     known = {r.id for p in all_packs() for r in p.rules}

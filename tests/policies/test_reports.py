@@ -13,7 +13,7 @@ import xmlschema
 
 from gpufabric.report.junit import junit_text
 from gpufabric.report.sarif import to_sarif
-from gpufabric.report.violation import RuleInfo, Violation
+from policies.model import RuleInfo, Violation
 
 SCHEMAS = Path(__file__).parent / "schemas"
 

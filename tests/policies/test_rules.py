@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from harness import EU_STACK, aws_provider, make, sdk_validate, stack
 
-from policies.common.config import resolve
-from policies.common.model import Res, StackContext
-from policies.common.runner import all_packs
+from policies.config import resolve
+from policies.engine import all_packs
+from policies.model import Res, StackContext
 
 RULES = {r.id: r for p in all_packs() for r in p.rules}
 KMS_EU = "arn:aws:kms:eu-north-1:123456789012:key/abc"
@@ -402,7 +402,7 @@ def test_gcs_bucket_outside_jurisdiction() -> None:
 
 
 def test_spec_validation_and_the_residency_pack_share_the_region_rule_id() -> None:
-    from components.vocabulary import POLICY_REGION_ALLOWED
+    from gpufabric.core.vocabulary import POLICY_REGION_ALLOWED
     from policies.residency.rules import RULES
 
     assert POLICY_REGION_ALLOWED in {r.id for r in RULES}

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from components.sizing.loaders import load_profile
-from components.sizing.models import Profile
+from gpufabric.sizing.loaders import load_profile
+from gpufabric.sizing.models import Profile
 
 from .helpers import REPO, gpufabric_exe
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.sizing.loaders import default_profile_path
+from gpufabric.sizing.loaders import default_profile_path
 
 from .helpers import EXAMPLES, REPO, option
 

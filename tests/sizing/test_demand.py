@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from components.errors import InputError
-from components.sizing.demand import (
+from gpufabric.core.errors import InputError
+from gpufabric.sizing.demand import (
     DISPERSION_SCALES,
     load_demand,
     load_scenarios,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from components import hardware
+from gpufabric.core import hardware
 
 
 @pytest.mark.parametrize(

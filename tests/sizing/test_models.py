@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from components.errors import InputError
-from components.sizing.loaders import default_profile_path, load_catalog, load_prices, load_profile
-from components.vocabulary import TierKind
+from gpufabric.core.errors import InputError
+from gpufabric.core.vocabulary import TierKind
+from gpufabric.sizing.loaders import default_profile_path, load_catalog, load_prices, load_profile
 
 from .helpers import EXAMPLES, option
 

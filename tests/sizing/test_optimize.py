@@ -6,11 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from components.sizing.demand import load_scenarios
-from components.sizing.loaders import load_catalog
-from components.sizing.optimize import MilpOption, solve
-from components.sizing.plan import build_plan
-from components.vocabulary import COMMITTED_TIERS
+from gpufabric.core.vocabulary import COMMITTED_TIERS
+from gpufabric.sizing.demand import load_scenarios
+from gpufabric.sizing.loaders import load_catalog
+from gpufabric.sizing.optimize import MilpOption, solve
+from gpufabric.sizing.plan import build_plan
 
 from .helpers import option
 
@@ -175,7 +175,7 @@ def test_plan_scenarios_cover_each_and_weight_cost(write_catalog, write_series, 
 
 
 def test_apply_leaves_a_zero_commitment_and_says_why(tmp_path, write_catalog, write_series, profile) -> None:
-    from components.sizing.apply import updated_text
+    from gpufabric.sizing.apply import updated_text
 
     stack = tmp_path / "Pulumi.x.yaml"
     stack.write_text(

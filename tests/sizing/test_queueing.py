@@ -11,10 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from components.sizing.demand import load_demand
-from components.sizing.models import Profile
-from components.sizing.queueing import erlang_c_slots, required_slots, wait_budget
-from components.sizing.simulate import fcfs_waits, min_slots_for_slo, simulate_ttft, ttft_percentile
+from gpufabric.sizing.demand import load_demand
+from gpufabric.sizing.models import Profile
+from gpufabric.sizing.queueing import erlang_c_slots, required_slots, wait_budget
+from gpufabric.sizing.simulate import fcfs_waits, min_slots_for_slo, simulate_ttft, ttft_percentile
 
 from .helpers import trace_path
 

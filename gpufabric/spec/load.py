@@ -1,0 +1,225 @@
+"""Reading a Pulumi stack file into a validated `FabricSpec`, with errors in the user's words.
+
+A stack file is a real Pulumi stack file (`stacks/Pulumi.<stack>.yaml`, because Pulumi.yaml sets
+`stackConfigDir: stacks`); the fabric lives under the config key `gpufabric:fabric`. Every problem becomes an
+`InputError` naming the file, the key path (sites and tiers by name), what was expected and what was found.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from gpufabric.core.errors import InputError, InputErrors
+from gpufabric.core.files import read_yaml
+from gpufabric.spec.models import NAME_RULE, FabricSpec, FieldError
+from gpufabric.spec.rules import Issue, site_kind_issues, spec_issues
+
+CONFIG_KEY = "gpufabric:fabric"
+PROJECT_FILE = "Pulumi.yaml"
+
+
+@dataclass(frozen=True)
+class LoadedStack:
+    """A stack file, read and validated: its name, its raw config (for the engine) and its spec."""
+
+    path: Path
+    stack: str
+    config: dict[str, Any]
+    spec: FabricSpec
+    secret_keys: frozenset[str] = field(default_factory=frozenset)
+
+
+def project_root(start: Path | None = None) -> Path:
+    """The nearest folder holding Pulumi.yaml, from `start` (default: cwd) upward; else this checkout."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return Path(__file__).resolve().parents[2]
+
+
+def stack_file(name: str, root: Path | None = None) -> Path:
+    """`stacks/Pulumi.<name>.yaml` of the project; InputError listing the stacks when it does not exist."""
+    base = project_root(root)
+    path = base / "stacks" / f"Pulumi.{name}.yaml"
+    if not path.is_file():
+        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (base / "stacks").glob("Pulumi.*.yaml"))
+        raise InputError(
+            f"--stack {name}",
+            "",
+            f"the name of a stack in {base / 'stacks'} ({', '.join(known) or 'none found'})",
+            repr(name),
+        )
+    return path
+
+
+def stack_name_of(path: Path) -> str:
+    name = path.name
+    if name.startswith("Pulumi.") and name.endswith((".yaml", ".yml")):
+        return name[len("Pulumi.") :].rsplit(".", 1)[0]
+    return path.stem
+
+
+def load_stack_file(path: Path, stack: str | None = None) -> LoadedStack:
+    """Read, parse and validate a stack file. Raises InputError (or InputErrors) on any bad input."""
+    where = str(path)
+    doc = read_yaml(path)
+    if not isinstance(doc, dict) or not isinstance(doc.get("config"), dict):
+        raise InputError(where, "config", "a Pulumi stack file with a 'config:' mapping", _kind(doc))
+    config: dict[str, Any] = doc["config"]
+    if CONFIG_KEY not in config:
+        raise InputError(where, "config", f"the key {CONFIG_KEY!r} holding the fabric", "no such key")
+    raw = config[CONFIG_KEY]
+    if isinstance(raw, dict) and set(raw) == {"secure"}:
+        raise InputError(where, CONFIG_KEY, "a plain (not secret) object", "an encrypted value")
+    secret_keys = frozenset(k for k, v in config.items() if isinstance(v, dict) and set(v) == {"secure"})
+    spec = parse_fabric(raw, where)
+    return LoadedStack(path=path, stack=stack or stack_name_of(path), config=config, spec=spec, secret_keys=secret_keys)
+
+
+def declared_jurisdiction(path: Path) -> str | None:
+    """The jurisdiction a stack file names, read without validation (for reports on invalid files)."""
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))["config"][CONFIG_KEY]["jurisdiction"]
+    except (OSError, yaml.YAMLError, KeyError, TypeError, UnicodeDecodeError):
+        return None
+    name = raw.get("name") if isinstance(raw, dict) else raw
+    return name if isinstance(name, str) else None
+
+
+def parse_fabric(raw: Any, where: str = "<config>") -> FabricSpec:
+    """Validate a raw `gpufabric:fabric` object: shape (pydantic), then the cross-cutting rules."""
+    if not isinstance(raw, dict):
+        raise InputError(where, CONFIG_KEY, "a mapping with 'jurisdiction' and 'sites'", _kind(raw))
+    kind_issues = site_kind_issues(raw.get("sites"))
+    if kind_issues:
+        raise _errors(where, raw, [(i.path, _expected_found(i)) for i in kind_issues])
+    try:
+        spec = FabricSpec.model_validate(raw)
+    except ValidationError as e:
+        raise _errors(where, raw, [(_loc(err, raw), _pydantic_text(err, raw)) for err in e.errors()]) from None
+    except KeyError as e:  # an unknown jurisdiction name
+        raise _errors(where, raw, [(("jurisdiction",), f"expected a known jurisdiction: {e.args[0]}")]) from None
+    issues = spec_issues(spec)
+    if issues:
+        raise _errors(where, raw, [(i.path, _expected_found(i)) for i in issues], [i.policy for i in issues])
+    return spec
+
+
+def _loc(err: Any, raw: dict[str, Any]) -> tuple[Any, ...]:
+    """Where a pydantic error is: a model-level rule about one field (FieldError) points at that field."""
+    loc = tuple(err["loc"])
+    if loc[:1] == ("jurisdiction",) and isinstance(raw.get("jurisdiction"), str):
+        return ("jurisdiction",)  # written as a bare name: `jurisdiction: eu`
+    cause = (err.get("ctx") or {}).get("error")
+    return (*loc, cause.field) if isinstance(cause, FieldError) else loc
+
+
+def _expected_found(issue: Issue) -> str:
+    return f"expected {issue.expected}" + (f", found {issue.found}" if issue.found else "")
+
+
+def _errors(
+    where: str, raw: Any, items: list[tuple[tuple[Any, ...], str]], policies: list[str] | None = None
+) -> InputError:
+    errors = [
+        InputError(where, key_path(raw, path), detail=text, policy=policy)
+        for (path, text), policy in zip(items, policies or [""] * len(items), strict=True)
+    ]
+    return errors[0] if len(errors) == 1 else InputErrors(errors)
+
+
+def key_path(raw: Any, path: tuple[Any, ...]) -> str:
+    """`('sites', 0, 'tiers', 1, 'count')` -> `gpufabric:fabric.sites[aws-stockholm].tiers[h100-reserved].count`.
+
+    Items of lists are named by their `name` when they have one (data keyed by name), else by index.
+    """
+    out = CONFIG_KEY
+    node = raw
+    for step in path:
+        if isinstance(step, int):
+            item = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            out += f"[{name}]" if isinstance(name, str) and name else f"[{step}]"
+            node = item
+        else:
+            out += f".{step}"
+            node = node.get(step) if isinstance(node, dict) else None
+    return out
+
+
+def _pydantic_text(err: dict[str, Any], raw: Any) -> str:
+    """One pydantic error as 'expected ..., found ...' in the user's words."""
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    found = _show(err.get("input"))
+    if kind == "extra_forbidden":
+        known = _known_keys(loc[:-1])
+        return f"expected one of the keys {', '.join(known)}, found unknown key {loc[-1]!r}"
+    if kind == "missing":
+        return "expected this required key, found nothing"
+    if kind == "value_error":
+        msg = err["msg"].removeprefix("Value error, ")
+        return msg  # our validators word whole sentences
+    if kind == "string_pattern_mismatch" and loc and loc[-1] == "name":
+        return f"expected {NAME_RULE}, found {found}"
+    msg = err["msg"]
+    for prefix, repl in (
+        ("Input should be ", ""),
+        ("Value should be ", ""),
+        ("String should ", "a string that should "),
+    ):
+        if msg.startswith(prefix):
+            msg = repl + msg[len(prefix) :]
+            break
+    else:
+        msg = msg[0].lower() + msg[1:]
+    return f"expected {msg}, found {found}"
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping" if value else "an empty mapping"
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    return repr(value)
+
+
+def _kind(value: Any) -> str:
+    return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(type(value), repr(value))
+
+
+def _known_keys(loc: tuple[Any, ...]) -> list[str]:
+    """The keys allowed at a location, found by walking the models' annotations along the path."""
+    model: Any = FabricSpec
+    for step in loc:
+        if isinstance(step, int):
+            continue
+        model = _unwrap(model)
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or step not in model.model_fields:
+            return []
+        model = model.model_fields[step].annotation
+    model = _unwrap(model)
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        return list(model.model_fields)
+    return []
+
+
+def _unwrap(tp: Any) -> Any:
+    """list[X] / X | None / Annotated[X, ...] -> X (the first model found)."""
+    origin = typing.get_origin(tp)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(tp)[0])
+    if origin in (list, tuple) or origin is typing.Union or origin is types.UnionType:
+        for arg in typing.get_args(tp):
+            inner = _unwrap(arg)
+            if isinstance(inner, type) and issubclass(inner, BaseModel):
+                return inner
+    return tp
