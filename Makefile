@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 STACK ?= eu-sovereign
 PYTEST_ARGS ?=
 
-.PHONY: install plan check test lint format bench clean
+.PHONY: install plan check test golden lint format bench clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11, 3.12 or 3.13 is required (pulumi mocks break on 3.14)"; exit 2; }
@@ -31,6 +31,10 @@ check: $(STAMP)
 test: $(STAMP)
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+# Rewrite every golden file (plans, Kubernetes objects, configs) from the code; review the diff.
+golden: $(STAMP)
+	GPUFABRIC_UPDATE_GOLDENS=1 $(BIN)/python -m pytest -n 2 -q -m golden $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
