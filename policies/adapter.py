@@ -24,12 +24,13 @@ from pulumi_policy import (
     StackValidationPolicy,
 )
 
+from gpufabric.core.vocabulary import CONFIG_KEY
 from policies.config import PolicyConfigError, resolve, schema_for
 from policies.model import Pack, Res, Rule, StackContext
 from policies.resources import plain
 
 # The stack config keys rules read (effective region fall-backs and the fabric spec).
-STACK_CONFIG_KEYS = ("aws:region", "gcp:region", "gcp:zone", "gpufabric:fabric")
+STACK_CONFIG_KEYS = ("aws:region", "gcp:region", "gcp:zone", CONFIG_KEY)
 
 StackConfigSource = Callable[[], Mapping[str, Any]]
 
@@ -134,3 +135,16 @@ def to_policies(pack: Pack, stack_config: StackConfigSource = runtime_stack_conf
     return [
         _resource_policy(r, stack_config) if r.check is not None else _stack_policy(r, stack_config) for r in pack.rules
     ]
+
+
+def serve(pack: Pack) -> None:
+    """Start a pack's CrossGuard analyzer. `PolicyPack(...)` starts the gRPC server and never returns, so only
+    a pack's `__main__.py` calls this; tests use the rules directly."""
+    from pulumi_policy import PolicyPack
+
+    PolicyPack(
+        name=pack.name,
+        policies=to_policies(pack),
+        enforcement_level=EnforcementLevel.MANDATORY,
+        description=pack.description,
+    )

@@ -19,10 +19,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gpufabric.core.jurisdictions import get_jurisdiction, known_jurisdictions
+from gpufabric.core.jurisdictions import ecr_registry_pattern, get_jurisdiction, known_jurisdictions
 from gpufabric.core.vocabulary import TAG_COST_CENTER, TAG_JURISDICTION, TAG_SITE
 from policies.model import ResolvedConfig, StackContext
-from policies.resources import stack_value
 
 DEFAULT_REQUIRED_TAGS = [TAG_JURISDICTION, TAG_SITE, TAG_COST_CENTER]
 
@@ -98,41 +97,18 @@ def apply_defaults(raw: Mapping[str, Any] | None, keys: tuple[str, ...] | None =
     return out
 
 
-def fabric_spec(stack: StackContext) -> Mapping[str, Any]:
-    """The stack's raw `gpufabric:fabric` object (a mapping in a stack file, JSON text in the engine)."""
-    raw = stack_value(stack, "gpufabric:fabric")
-    if isinstance(raw, str):
-        try:
-            raw = json.loads(raw)
-        except ValueError:
-            return {}
-    return raw if isinstance(raw, Mapping) else {}
-
-
-def spec_jurisdiction(stack: StackContext) -> str | None:
-    j = fabric_spec(stack).get("jurisdiction")
-    if isinstance(j, Mapping):
-        j = j.get("name")
-    return j if isinstance(j, str) else None
-
-
 def egress_sites(stack: StackContext) -> frozenset[str]:
     """Names of the sites whose spec opted into internet egress (`network.egress: nat`)."""
-    sites = fabric_spec(stack).get("sites")
-    out = set()
-    for site in sites if isinstance(sites, list) else []:
-        network = site.get("network") if isinstance(site, Mapping) else None
-        opted = isinstance(network, Mapping) and network.get("egress", "none") != "none"
-        if opted and isinstance(site.get("name"), str):
-            out.add(site["name"])
-    return frozenset(out)
+    if stack.fabric is None:
+        return frozenset()
+    return frozenset(s.name for s in stack.fabric.sites if getattr(s.network, "egress", "none") != "none")
 
 
 def default_registries(aws_regions: frozenset[str], gcp_regions: frozenset[str]) -> tuple[str, ...]:
     """In-region registries only: ECR (`*.dkr.ecr.<region>.amazonaws.com`, `.com.cn` in China) and
     Artifact Registry (`<region>-docker.pkg.dev`; `europe-`/`us-`/`asia-docker.pkg.dev` for multi-regions)."""
     multi = {"eu": "europe", "us": "us", "asia": "asia"}
-    out = [f"*.dkr.ecr.{r}.amazonaws.com{'.cn' if r.startswith('cn-') else ''}" for r in sorted(aws_regions)]
+    out = [ecr_registry_pattern(r) for r in sorted(aws_regions)]
     out += [f"{multi.get(r, r)}-docker.pkg.dev" for r in sorted(gcp_regions)]
     return tuple(out)
 
@@ -144,24 +120,19 @@ def resolve(raw: Mapping[str, Any] | None, stack: StackContext, keys: tuple[str,
     except ValidationError as e:
         problems = "; ".join(f"{'.'.join(map(str, err['loc'])) or 'config'}: {err['msg']}" for err in e.errors())
         raise PolicyConfigError(f"invalid policy config: {problems}") from None
-    name = cfg.jurisdiction or spec_jurisdiction(stack)
+    name = cfg.jurisdiction or stack.jurisdiction
     if name is None:
         return ResolvedConfig(None, frozenset(), frozenset(), frozenset(), (), tuple(cfg.required_tags), {})
     try:
         table = get_jurisdiction(name)
     except KeyError as e:
         raise PolicyConfigError(f"invalid policy config: jurisdiction: {e.args[0]}") from None
-    aws = frozenset(cfg.allowed_aws_regions) if cfg.allowed_aws_regions is not None else table.aws_regions
-    gcp = (
-        frozenset(r.lower() for r in cfg.allowed_gcp_regions)
-        if cfg.allowed_gcp_regions is not None
-        else table.gcp_regions
+    allowed = table.narrowed(
+        aws_regions=cfg.allowed_aws_regions,
+        gcp_regions=cfg.allowed_gcp_regions,
+        onprem_countries=cfg.allowed_onprem_locations,
     )
-    onprem = (
-        frozenset(c.upper() for c in cfg.allowed_onprem_locations)
-        if cfg.allowed_onprem_locations is not None
-        else table.onprem_countries
-    )
+    aws, gcp, onprem = allowed.aws_regions, allowed.gcp_regions, allowed.onprem_countries
     registries = tuple(cfg.allowed_registries) if cfg.allowed_registries is not None else default_registries(aws, gcp)
     tag_values = {TAG_JURISDICTION: name, **cfg.tag_values}
     return ResolvedConfig(name, aws, gcp, onprem, registries, tuple(cfg.required_tags), tag_values)

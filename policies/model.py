@@ -7,13 +7,19 @@ engine as a CrossGuard pack (the adapter). Nothing here imports Pulumi.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from fnmatch import fnmatch
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from gpufabric.core.errors import InputError
+from gpufabric.core.vocabulary import CONFIG_KEY
+from gpufabric.spec import FabricSpec, JurisdictionSpec, parse_fabric
 
 
 class Severity(StrEnum):
@@ -69,6 +75,39 @@ class StackContext:
 
     config: Mapping[str, Any] = field(default_factory=dict)
     stack_urn: str = ""
+
+    @cached_property
+    def fabric(self) -> FabricSpec | None:
+        """The stack's parsed fabric spec (the same models the program uses), or None when the stack has none
+        or it does not parse (the spec's own errors are reported by the loader, not by the rules)."""
+        raw = self.raw_fabric
+        try:
+            return parse_fabric(raw) if raw is not None else None
+        except InputError:
+            return None
+
+    @cached_property
+    def raw_fabric(self) -> Mapping[str, Any] | None:
+        """The `gpufabric:fabric` object as given (a mapping in a stack file, JSON text under the engine)."""
+        raw = self.config.get(CONFIG_KEY)
+        if isinstance(raw, str):
+            try:
+                raw = json.loads(raw)
+            except ValueError:
+                return None
+        return raw if isinstance(raw, Mapping) else None
+
+    @cached_property
+    def jurisdiction(self) -> str | None:
+        """The jurisdiction the spec names: from the parsed spec, or from its own (valid) `jurisdiction` key
+        when the rest of the spec does not parse, so location rules still know where they are."""
+        if self.fabric is not None:
+            return self.fabric.jurisdiction.name
+        try:
+            raw = (self.raw_fabric or {}).get("jurisdiction")
+            return JurisdictionSpec.model_validate({"name": raw} if isinstance(raw, str) else raw).name
+        except ValueError:
+            return None
 
 
 @dataclass(frozen=True)

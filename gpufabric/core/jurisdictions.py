@@ -23,6 +23,30 @@ class Jurisdiction:
     gcp_regions: frozenset[str]
     onprem_countries: frozenset[str]
 
+    def narrowed(
+        self,
+        *,
+        aws_regions: list[str] | None = None,
+        gcp_regions: list[str] | None = None,
+        onprem_countries: list[str] | None = None,
+    ) -> Jurisdiction:
+        """This entry with the given lists replacing its own (a stack's or a policy config's override).
+
+        The one home of override semantics: GCP regions are lower-cased, countries upper-cased, and a list
+        that is None keeps the table's.
+        """
+        return Jurisdiction(
+            name=self.name,
+            description=self.description,
+            aws_regions=frozenset(aws_regions) if aws_regions is not None else self.aws_regions,
+            gcp_regions=frozenset(r.lower() for r in gcp_regions) if gcp_regions is not None else self.gcp_regions,
+            onprem_countries=(
+                frozenset(c.upper() for c in onprem_countries)
+                if onprem_countries is not None
+                else self.onprem_countries
+            ),
+        )
+
     def allows_aws_region(self, region: str) -> bool:
         return region in self.aws_regions
 
@@ -202,3 +226,28 @@ def aws_partition_of(region: str) -> str:
     if region.startswith("eusc-"):
         return "aws-eusc"
     return "aws"
+
+
+# Per partition: the DNS suffix of service endpoints and the prefix of VPC endpoint service names.
+_PARTITION_DNS = {
+    "aws": "amazonaws.com",
+    "aws-cn": "amazonaws.com.cn",
+    "aws-us-gov": "amazonaws.com",
+    "aws-eusc": "amazonaws.eu",
+}
+_ENDPOINT_SERVICE_PREFIX = {"aws-cn": "cn.com.amazonaws"}
+
+
+def aws_dns_suffix(region: str) -> str:
+    """The DNS suffix of a region's service endpoints (`amazonaws.com`, `.com.cn` in China, `.eu` in the EUSC)."""
+    return _PARTITION_DNS[aws_partition_of(region)]
+
+
+def aws_endpoint_service_prefix(region: str) -> str:
+    """The prefix of a region's VPC endpoint service names (`com.amazonaws`, `cn.com.amazonaws` in China)."""
+    return _ENDPOINT_SERVICE_PREFIX.get(aws_partition_of(region), "com.amazonaws")
+
+
+def ecr_registry_pattern(region: str) -> str:
+    """The in-region ECR registry hosts of a region, as a shell pattern (`*.dkr.ecr.<region>.<suffix>`)."""
+    return f"*.dkr.ecr.{region}.{aws_dns_suffix(region)}"

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# The one Pulumi config key holding a stack's fabric spec (stack files, the engine, the packs, sizing).
+CONFIG_KEY = "gpufabric:fabric"
+
 
 class TierKind(StrEnum):
     """How a capacity tier is bought. The declaration order is the default overflow order."""

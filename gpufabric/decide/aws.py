@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from gpufabric.core.hardware import cpu_architecture
+from gpufabric.core.jurisdictions import aws_endpoint_service_prefix
 from gpufabric.core.vocabulary import TierKind
 from gpufabric.decide.placement import TierPlacement
 
@@ -23,8 +24,7 @@ CAPACITY_TYPE = {
 
 def endpoint_service_name(region: str, service: str) -> str:
     """The VPC endpoint service name AWS uses (what `ec2:DescribeVpcEndpointServices` answers)."""
-    prefix = "cn.com.amazonaws" if region.startswith("cn-") else "com.amazonaws"
-    return f"{prefix}.{region}.{service}"
+    return f"{aws_endpoint_service_prefix(region)}.{region}.{service}"
 
 
 def ami_type(instance_types: list[str]) -> str:

@@ -18,10 +18,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gpufabric.core.errors import InputError
-from gpufabric.core.vocabulary import ELASTIC_TIERS, TierKind
+from gpufabric.core.vocabulary import CONFIG_KEY, ELASTIC_TIERS, TierKind
 from gpufabric.sizing.plan import Plan
-
-FABRIC_KEY = "gpufabric:fabric"
 
 
 def _yaml() -> YAML:
@@ -45,9 +43,9 @@ def updated_text(path: Path, plan: Plan) -> tuple[str, str, list[str]]:
     except YAMLError as err:
         raise InputError(name, "", "valid YAML", str(err).splitlines()[0]) from None
     try:
-        sites = doc["config"][FABRIC_KEY]["sites"]
+        sites = doc["config"][CONFIG_KEY]["sites"]
     except (KeyError, TypeError):
-        raise InputError(name, f"config.{FABRIC_KEY}.sites", "a list of sites", "nothing") from None
+        raise InputError(name, f"config.{CONFIG_KEY}.sites", "a list of sites", "nothing") from None
     by_id = {o.id: o for o in plan.options}
     changed: list[str] = []
     for i, site in enumerate(sites):
@@ -72,7 +70,7 @@ def updated_text(path: Path, plan: Plan) -> tuple[str, str, list[str]]:
     if not matched:
         raise InputError(
             name,
-            f"config.{FABRIC_KEY}.sites",
+            f"config.{CONFIG_KEY}.sites",
             "tiers matching the plan's option ids (<site>/<tier>)",
             "none",
             hint="Size with --stack so option ids follow the stack's sites and tiers.",

@@ -59,17 +59,8 @@ class JurisdictionSpec(Strict):
         return v
 
     def resolve(self) -> Jurisdiction:
-        base = get_jurisdiction(self.name)
-        return Jurisdiction(
-            name=base.name,
-            description=base.description,
-            aws_regions=frozenset(self.aws_regions) if self.aws_regions is not None else base.aws_regions,
-            gcp_regions=frozenset(self.gcp_regions) if self.gcp_regions is not None else base.gcp_regions,
-            onprem_countries=(
-                frozenset(c.upper() for c in self.onprem_countries)
-                if self.onprem_countries is not None
-                else base.onprem_countries
-            ),
+        return get_jurisdiction(self.name).narrowed(
+            aws_regions=self.aws_regions, gcp_regions=self.gcp_regions, onprem_countries=self.onprem_countries
         )
 
     def overrides(self) -> dict[str, list[str]]:

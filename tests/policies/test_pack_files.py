@@ -30,7 +30,25 @@ def test_main_only_constructs_the_pack(pack: Path) -> None:
     # PolicyPack(...) never returns (it serves gRPC): the entry point must do nothing else at import time.
     tree = ast.parse((pack / "__main__.py").read_text(encoding="utf-8"))
     calls = [n for n in tree.body if isinstance(n, ast.Expr) and isinstance(n.value, ast.Call)]
-    assert [c.value.func.id for c in calls] == ["PolicyPack"]  # type: ignore[union-attr]
+    assert [c.value.func.id for c in calls] == ["serve"]  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)
+def test_serve_builds_the_pack_with_every_rule_mandatory(pack: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    import pulumi_policy
+
+    from policies.adapter import serve
+
+    built: list[dict] = []
+    monkeypatch.setattr(pulumi_policy, "PolicyPack", lambda **kw: built.append(kw))
+    pack_def = importlib.import_module(f"policies.{pack.name}.rules").PACK_DEF
+    serve(pack_def)
+    (kw,) = built
+    assert kw["name"] == pack_def.name
+    assert kw["enforcement_level"] == pulumi_policy.EnforcementLevel.MANDATORY
+    assert sorted(p.name for p in kw["policies"]) == sorted(r.id for r in pack_def.rules)
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)

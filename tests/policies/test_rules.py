@@ -19,7 +19,18 @@ KMS_US = "arn:aws:kms:us-east-1:123456789012:key/abc"
 ECR_EU = "123456789012.dkr.ecr.eu-north-1.amazonaws.com/models/llama:3.1"
 EGRESS_STACK = {
     "gpufabric:fabric": json.dumps(
-        {"jurisdiction": "eu", "sites": [{"name": "aws-stockholm", "network": {"egress": "nat"}}]}
+        {
+            "jurisdiction": "eu",
+            "sites": [
+                {
+                    "name": "aws-stockholm",
+                    "kind": "aws",
+                    "region": "eu-north-1",
+                    "network": {"cidr": "10.40.0.0/16", "egress": "nat"},
+                    "tiers": [{"name": "l4-spot", "kind": "spot", "instance_types": ["g6.xlarge"], "max": 2}],
+                }
+            ],
+        }
     )
 }
 
