@@ -19,7 +19,8 @@ from pydantic import BaseModel, ValidationError
 from gpufabric.core.errors import InputError, InputErrors
 from gpufabric.core.files import read_yaml
 from gpufabric.core.vocabulary import CONFIG_KEY
-from gpufabric.spec.models import NAME_RULE, FabricSpec, FieldError
+from gpufabric.spec.base import NAME_RULE, FieldError
+from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.rules import Issue, site_kind_issues, spec_issues
 
 PROJECT_FILE = "Pulumi.yaml"

@@ -9,32 +9,16 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from gpufabric.core.naming import role_name_of
 from gpufabric.core.vocabulary import COMMITTED_TIERS, ELASTIC_TIERS, TierKind
+from gpufabric.spec.base import NAME_RULE, Escape, FieldError, Name, Strict
 
-# Short, DNS-safe names: they end up in resource names, EKS node group names and Kubernetes labels.
-Name = Annotated[str, StringConstraints(pattern=r"^[a-z]([a-z0-9-]{0,22}[a-z0-9])?$")]
-NAME_RULE = "a name of 1-24 lowercase letters, digits and '-', starting with a letter"
-
-Escape = dict[str, Any]  # provider arguments passed through unchanged (the escape hatch)
-
-
-class FieldError(ValueError):
-    """A model-level rule broken by one field: the loader reports it at that field's key path."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, use_enum_values=False)
-
+__all__ = ["NAME_RULE", "Escape", "FieldError", "Name", "Strict"]  # re-exported while callers move to spec.base
 
 class JurisdictionSpec(Strict):
     """A named jurisdiction from the built-in table, optionally narrowed or widened for this stack.
