@@ -21,8 +21,7 @@ from gpufabric.core.naming import Taint, eks_taint_effect
 from gpufabric.decide.aws import CAPACITY_TYPE, ami_type, node_group_plans, node_group_scaling
 from gpufabric.decide.passthrough import merge
 from gpufabric.decide.placement import TierPlacement
-from gpufabric.spec import TierSpec
-from gpufabric.spec.models import SystemNodesSpec
+from gpufabric.spec import AwsTier, CapacityBlockTier, ElasticTier, SystemNodesSpec
 
 ROOT_DEVICE = "/dev/xvda"
 
@@ -66,7 +65,7 @@ class CapacityTier(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        tier: TierSpec,
+        tier: AwsTier,
         placement: TierPlacement,
         cluster_name: pulumi.Input[str],
         node_role_arn: pulumi.Input[str],
@@ -94,7 +93,8 @@ class CapacityTier(pulumi.ComponentResource):
         self._depends_on = depends_on
         self.node_groups = {}
 
-        for group in node_group_plans(tier.kind, placement, tier.reservation_id):
+        reservation_id = tier.reservation_id if isinstance(tier, CapacityBlockTier) else None
+        for group in node_group_plans(tier.kind, placement, reservation_id):
             group_name = name if group.key == "all" else f"{name}-{group.key}"
             target: pulumi.Input[str] | None = group.reservation_id
             if group.new_reservation:
@@ -145,7 +145,13 @@ class CapacityTier(pulumi.ComponentResource):
             ),
             opts=child,
         )
-        scaling = node_group_scaling(tier.kind, count=count, min_nodes=tier.min, max_nodes=tier.max)
+        elastic_tier = tier if isinstance(tier, ElasticTier) else None
+        scaling = node_group_scaling(
+            tier.kind,
+            count=count,
+            min_nodes=elastic_tier.min if elastic_tier else None,
+            max_nodes=elastic_tier.max if elastic_tier else None,
+        )
         elastic = count is None
         return aws.eks.NodeGroup(
             name,

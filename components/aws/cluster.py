@@ -14,7 +14,7 @@ import pulumi_aws as aws
 from gpufabric.core.naming import role_name_of
 from gpufabric.decide import iam
 from gpufabric.decide.passthrough import merge
-from gpufabric.spec import ClusterSpec
+from gpufabric.spec import AwsClusterSpec
 
 ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
 ADDONS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
@@ -28,7 +28,7 @@ class GpuCluster(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        spec: ClusterSpec,
+        spec: AwsClusterSpec,
         cluster_name: str,
         account: iam.Account,
         subnet_ids: list[pulumi.Input[str]],

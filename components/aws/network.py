@@ -16,7 +16,7 @@ from gpufabric.decide import iam
 from gpufabric.decide.aws import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
 from gpufabric.decide.network import SubnetPlan
 from gpufabric.decide.passthrough import merge
-from gpufabric.spec import NetworkSpec
+from gpufabric.spec import AwsNetworkSpec
 
 
 class PrivateNetwork(pulumi.ComponentResource):
@@ -27,7 +27,7 @@ class PrivateNetwork(pulumi.ComponentResource):
         self,
         name: str,
         *,
-        spec: NetworkSpec,
+        spec: AwsNetworkSpec,
         region: str,
         plan: SubnetPlan,
         account: iam.Account,

@@ -20,7 +20,7 @@ from components.aws.network import PrivateNetwork
 from gpufabric.core import naming
 from gpufabric.decide.network import plan_subnets
 from gpufabric.decide.placement import place_tier, site_zones
-from gpufabric.spec import AwsSiteSpec
+from gpufabric.spec import AwsSiteSpec, CommittedTier
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class AwsSite(pulumi.ComponentResource):
                 tier=tier.name,
                 kind=tier.kind,
                 instance_types=tier.instance_types,
-                count=tier.count,
+                count=tier.count if isinstance(tier, CommittedTier) else None,
                 tier_zones=tier.availability_zones,
                 site_zone_list=zones,
                 where=f"{ctx.where}.tiers[{tier.name}].instance_types",

@@ -34,16 +34,6 @@ DEFAULT_TIER_ORDER: tuple[TierKind, ...] = tuple(TierKind)
 COMMITTED_TIERS: frozenset[TierKind] = frozenset({TierKind.OWNED, TierKind.RESERVED, TierKind.CAPACITY_BLOCK})
 ELASTIC_TIERS: frozenset[TierKind] = frozenset({TierKind.SPOT, TierKind.ON_DEMAND})
 
-# Which tier kinds each site kind can have (owned hardware only exists on-prem).
-SITE_TIER_KINDS: dict[SiteKind, frozenset[TierKind]] = {
-    SiteKind.AWS: frozenset({TierKind.RESERVED, TierKind.CAPACITY_BLOCK, TierKind.SPOT, TierKind.ON_DEMAND}),
-    SiteKind.GCP: frozenset({TierKind.RESERVED, TierKind.SPOT, TierKind.ON_DEMAND}),
-    SiteKind.ONPREM: frozenset({TierKind.OWNED}),
-}
-
-# Site kinds whose components exist today; the others are rejected with "not yet supported".
-SUPPORTED_SITE_KINDS: frozenset[SiteKind] = frozenset({SiteKind.AWS})
-
 LABEL_PREFIX = "gpufabric.io"
 LABEL_SITE = f"{LABEL_PREFIX}/site"
 LABEL_TIER = f"{LABEL_PREFIX}/tier"

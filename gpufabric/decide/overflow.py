@@ -9,12 +9,9 @@ spill gateway later, so it is computed once, here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, TierKind
-
-if TYPE_CHECKING:
-    from gpufabric.spec.models import FabricSpec
+from gpufabric.spec import FabricSpec
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,3 @@ def overflow_order(spec: FabricSpec) -> list[TierRef]:
         TierRef(*ref.split("/", 1), kinds[ref], rank)  # type: ignore[misc]
         for rank, ref in enumerate(spec.overflow, start=1)
     ]
-
-
-def rank_of(spec: FabricSpec, site: str, tier: str) -> int:
-    return next(r.rank for r in overflow_order(spec) if r.site == site and r.tier == tier)

@@ -1,4 +1,4 @@
-"""The stack spec: typed, strict models of the `gpufabric:fabric` config object.
+"""The fabric-wide spec: the jurisdiction, the guardrails and `FabricSpec` (sites live in `spec/sites/`).
 
 These models check shape (types, required keys, ranges, unknown keys). Rules that relate several parts of
 the spec (a region inside the jurisdiction, overlapping CIDRs, duplicate names) live in `rules.py`, so each
@@ -7,18 +7,15 @@ rule can name the exact key path it is about. No Pulumi import here: the spec is
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, field_validator
 
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
-from gpufabric.core.naming import role_name_of
-from gpufabric.core.vocabulary import COMMITTED_TIERS, ELASTIC_TIERS, TierKind
-from gpufabric.spec.base import NAME_RULE, Escape, FieldError, Name, Strict
+from gpufabric.spec.base import Strict
+from gpufabric.spec.sites import SiteSpec
 
-__all__ = ["NAME_RULE", "Escape", "FieldError", "Name", "Strict"]  # re-exported while callers move to spec.base
 
 class JurisdictionSpec(Strict):
     """A named jurisdiction from the built-in table, optionally narrowed or widened for this stack.
@@ -55,172 +52,6 @@ class JurisdictionSpec(Strict):
             "onprem_countries": self.onprem_countries,
         }
         return {k: sorted(v) for k, v in given.items() if v is not None}
-
-
-class TierSpec(Strict):
-    """One capacity tier of a site: how its GPUs are bought and how many."""
-
-    name: Name
-    kind: TierKind
-    instance_types: list[str] = Field(min_length=1)
-    count: int | None = Field(default=None, ge=1, description="committed tiers: the fixed node count")
-    min: int | None = Field(default=None, ge=0, description="elastic tiers: the floor (default 0)")
-    max: int | None = Field(default=None, ge=1, description="elastic tiers: the ceiling")
-    availability_zones: list[str] | None = Field(default=None, min_length=1)
-    reservation_id: str | None = Field(default=None, description="capacity_block: the block's reservation id")
-    disk_size_gib: int = Field(default=200, ge=20, le=16384)
-    labels: dict[str, str] = Field(default_factory=dict)
-    node_group_args: Escape = Field(default_factory=dict)
-    launch_template_args: Escape = Field(default_factory=dict)
-
-    @model_validator(mode="after")
-    def _counts_fit_kind(self) -> TierSpec:
-        kind = self.kind.value
-        if self.kind in COMMITTED_TIERS:
-            if self.count is None:
-                raise FieldError("count", f"expected the fixed node count of a {kind} tier, found nothing")
-            for key in ("min", "max"):
-                if getattr(self, key) is not None:
-                    raise FieldError(
-                        key,
-                        f"expected no '{key}' on a {kind} tier (it has a fixed 'count'; 'min'/'max' are for "
-                        f"spot/on_demand), found {key}: {getattr(self, key)}",
-                    )
-            if len(self.instance_types) != 1:
-                raise FieldError(
-                    "instance_types",
-                    f"expected exactly one instance type for a {kind} tier (it reserves one type), "
-                    f"found {len(self.instance_types)}: {', '.join(self.instance_types)}",
-                )
-        if self.kind in ELASTIC_TIERS:
-            if self.max is None:
-                raise FieldError("max", f"expected the most nodes a {kind} tier may burst to, found nothing")
-            if self.count is not None:
-                raise FieldError("count", f"expected 'min'/'max' on an elastic {kind} tier, found count: {self.count}")
-            if (self.min or 0) > self.max:
-                raise FieldError("min", f"expected at most 'max' ({self.max}), found {self.min}")
-        if self.kind == TierKind.CAPACITY_BLOCK:
-            if not self.reservation_id or not re.fullmatch(r"cr-[0-9a-f]{8,17}", self.reservation_id):
-                raise FieldError(
-                    "reservation_id",
-                    "expected the capacity block's reservation id like cr-0123456789abcdef0, found "
-                    + (repr(self.reservation_id) if self.reservation_id else "nothing"),
-                )
-            if not self.availability_zones or len(self.availability_zones) != 1:
-                raise FieldError(
-                    "availability_zones",
-                    "expected the capacity block's one availability zone, found "
-                    + (", ".join(self.availability_zones) if self.availability_zones else "nothing"),
-                )
-        elif self.reservation_id is not None:
-            raise FieldError(
-                "reservation_id",
-                f"expected no 'reservation_id' on a {kind} tier (capacity_block tiers only), "
-                f"found {self.reservation_id!r}",
-            )
-        return self
-
-    @property
-    def floor(self) -> int:
-        """Nodes that always run: the count of a committed tier, the min of an elastic one."""
-        return self.count if self.count is not None else (self.min or 0)
-
-    @property
-    def ceiling(self) -> int:
-        return self.count if self.count is not None else (self.max or 0)
-
-
-class NetworkSpec(Strict):
-    """The site's private network. Private subnets only, unless egress through NAT is opted into."""
-
-    cidr: str
-    availability_zones: list[str] | None = Field(default=None, min_length=1)
-    subnet_prefix: int = Field(default=20, ge=16, le=26, description="prefix length of each AZ's subnet")
-    egress: Literal["none", "nat"] = "none"
-    flow_logs_retention_days: int = Field(default=365, ge=1)
-    vpc_args: Escape = Field(default_factory=dict)
-
-    @field_validator("cidr")
-    @classmethod
-    def _cidr(cls, v: str) -> str:
-        try:
-            net = ipaddress.IPv4Network(v, strict=True)
-        except ValueError as e:
-            raise ValueError(
-                f"expected an IPv4 network in CIDR notation like 10.40.0.0/16, found {v!r} ({e})"
-            ) from None
-        if not net.is_private:
-            raise ValueError(f"expected a private (RFC 1918) network, found {v!r}")
-        if not 16 <= net.prefixlen <= 24:
-            raise ValueError(f"expected a network between /16 and /24 (AWS VPC limits), found /{net.prefixlen}")
-        return v
-
-
-EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
-
-
-class SystemNodesSpec(Strict):
-    """Small untainted nodes for cluster services (CoreDNS, autoscaler, device plugin): GPU nodes repel them."""
-
-    instance_types: list[str] = Field(default_factory=lambda: ["m7i.large", "m6i.large"], min_length=1)
-    min: int = Field(default=2, ge=1)
-    max: int = Field(default=4, ge=1)
-
-    @model_validator(mode="after")
-    def _range(self) -> SystemNodesSpec:
-        if self.min > self.max:
-            raise FieldError("min", f"expected at most 'max' ({self.max}), found {self.min}")
-        return self
-
-
-class ClusterSpec(Strict):
-    """The site's Kubernetes control plane. Private endpoint, encrypted secrets and logs on by default."""
-
-    kubernetes_version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
-    endpoint_public_access: bool = Field(
-        default=False, description="weakens security: reported by the security policy pack"
-    )
-    public_access_cidrs: list[str] = Field(default_factory=list)
-    admin_role_arns: list[str] = Field(default_factory=list)
-    log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
-        default_factory=lambda: list(EKS_LOG_TYPES)
-    )
-    log_retention_days: int = Field(default=365, ge=1)
-    system_nodes: SystemNodesSpec = Field(default_factory=SystemNodesSpec)
-    cluster_args: Escape = Field(default_factory=dict)
-
-    @field_validator("admin_role_arns")
-    @classmethod
-    def _arns(cls, v: list[str]) -> list[str]:
-        for arn in v:
-            if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", arn):
-                raise ValueError(f"expected IAM role ARNs like arn:aws:iam::123456789012:role/name, found {arn!r}")
-        seen: dict[str, str] = {}
-        for arn in v:
-            name = role_name_of(arn)
-            if name in seen:
-                raise ValueError(
-                    f"expected each admin role once (access entries are named by role path), found {arn!r} "
-                    f"after {seen[name]!r}"
-                )
-            seen[name] = arn
-        return v
-
-
-class AwsSiteSpec(Strict):
-    """A site in an AWS region: a private VPC, an EKS cluster and its capacity tiers."""
-
-    name: Name
-    kind: Literal["aws"]
-    region: str = Field(pattern=r"^[a-z]{2,4}(-[a-z]+)+-\d$")
-    network: NetworkSpec
-    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
-    tiers: list[TierSpec] = Field(min_length=1)
-    tags: dict[str, str] = Field(default_factory=dict)
-
-
-# The site kinds that exist today. GCP and on-prem arrive as new members of this union.
-SiteSpec = AwsSiteSpec
 
 
 class AwsScpSpec(Strict):
@@ -269,6 +100,3 @@ class FabricSpec(Strict):
 
     def resolved_jurisdiction(self) -> Jurisdiction:
         return self.jurisdiction.resolve()
-
-    def site(self, name: str) -> SiteSpec:
-        return next(s for s in self.sites if s.name == name)

@@ -6,19 +6,11 @@ and return every problem at once, so a user fixes a stack file in one round.
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
-from typing import Any
 
 from gpufabric.core.hardware import cpu_architecture
 from gpufabric.core.jurisdictions import Jurisdiction
-from gpufabric.core.vocabulary import (
-    DEFAULT_TIER_ORDER,
-    POLICY_REGION_ALLOWED,
-    SITE_TIER_KINDS,
-    SUPPORTED_SITE_KINDS,
-    SiteKind,
-)
+from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, POLICY_REGION_ALLOWED
 from gpufabric.spec.models import FabricSpec
 
 Path = tuple[str | int, ...]
@@ -34,41 +26,11 @@ class Issue:
     policy: str = ""  # the policy-pack rule this problem also breaks (e.g. a region outside the jurisdiction)
 
 
-def site_kind_issues(raw_sites: Any) -> list[Issue]:
-    """Site kinds that are unknown or not built yet, checked on raw data before the models see it."""
-    issues: list[Issue] = []
-    if not isinstance(raw_sites, list):
-        return issues
-    supported = ", ".join(sorted(k.value for k in SUPPORTED_SITE_KINDS))
-    for i, site in enumerate(raw_sites):
-        if not isinstance(site, dict) or "kind" not in site:
-            continue
-        kind = site["kind"]
-        if kind in {k.value for k in SiteKind} and kind not in {k.value for k in SUPPORTED_SITE_KINDS}:
-            issues.append(
-                Issue(
-                    ("sites", i, "kind"),
-                    f"a supported site kind ({supported})",
-                    f"{kind!r}, which is not yet supported",
-                )
-            )
-        elif kind not in {k.value for k in SiteKind}:
-            issues.append(
-                Issue(
-                    ("sites", i, "kind"),
-                    f"a site kind: one of {', '.join(k.value for k in SiteKind)}",
-                    repr(kind),
-                )
-            )
-    return issues
-
-
 def spec_issues(spec: FabricSpec) -> list[Issue]:
     """Every cross-cutting problem of a well-shaped spec."""
     return [
         *_unique_names(spec),
         *_in_jurisdiction(spec, spec.resolved_jurisdiction()),
-        *_tier_kinds_fit_sites(spec),
         *_zones_in_region(spec),
         *_cidrs_disjoint(spec),
         *_overflow_references(spec),
@@ -116,18 +78,15 @@ def _unique_names(spec: FabricSpec) -> list[Issue]:
     return issues
 
 
-_PROVIDER_NAME = {"aws": "an AWS", "gcp": "a GCP", "onprem": "an on-prem"}
-
-
 def _in_jurisdiction(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
     issues = []
     for i, site in enumerate(spec.sites):
-        if not j.allows(site.kind, site.region):
-            allowed = sorted(j.aws_regions if site.kind == "aws" else j.gcp_regions)
+        if not site.in_jurisdiction(j):
+            allowed = site.allowed_regions(j)
             issues.append(
                 Issue(
                     ("sites", i, "region"),
-                    f"{_PROVIDER_NAME[site.kind]} region inside jurisdiction {j.name!r} ({', '.join(allowed)})",
+                    f"{site.region_phrase} inside jurisdiction {j.name!r} ({', '.join(allowed)})",
                     repr(site.region),
                     policy=POLICY_REGION_ALLOWED,
                 )
@@ -135,35 +94,14 @@ def _in_jurisdiction(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
     return issues
 
 
-def _tier_kinds_fit_sites(spec: FabricSpec) -> list[Issue]:
-    issues = []
-    for i, site in enumerate(spec.sites):
-        allowed = SITE_TIER_KINDS[SiteKind(site.kind)]
-        for k, tier in enumerate(site.tiers):
-            if tier.kind not in allowed:
-                issues.append(
-                    Issue(
-                        ("sites", i, "tiers", k, "kind"),
-                        f"a tier kind a {site.kind} site can have ({', '.join(sorted(t.value for t in allowed))})",
-                        repr(tier.kind.value),
-                    )
-                )
-    return issues
-
-
 def _zones_in_region(spec: FabricSpec) -> list[Issue]:
     issues = []
     j = spec.resolved_jurisdiction()
     for i, site in enumerate(spec.sites):
-        if not j.allows(site.kind, site.region):
+        if not site.in_jurisdiction(j):
             continue  # the region is already reported; its zones would only repeat it
-        zone_lists: list[tuple[Path, list[str]]] = []
-        if site.network.availability_zones:
-            zone_lists.append((("sites", i, "network", "availability_zones"), site.network.availability_zones))
-        for k, tier in enumerate(site.tiers):
-            if tier.availability_zones:
-                zone_lists.append((("sites", i, "tiers", k, "availability_zones"), tier.availability_zones))
-        for path, zones in zone_lists:
+        for below, zones in site.zone_lists():
+            path = ("sites", i, *below)
             for z, zone in enumerate(zones):
                 if not (zone.startswith(site.region) and len(zone) == len(site.region) + 1 and zone[-1].isalpha()):
                     issues.append(
@@ -175,15 +113,17 @@ def _zones_in_region(spec: FabricSpec) -> list[Issue]:
                     )
             for zone, idx in _duplicates(zones).items():
                 issues.append(Issue((*path, idx[1]), "each availability zone once", repr(zone)))
-        if site.network.availability_zones:
-            site_zones = set(site.network.availability_zones)
-            for k, tier in enumerate(site.tiers):
-                for z, zone in enumerate(tier.availability_zones or []):
+        site_zones = site.site_zones()
+        if site_zones:
+            for below, zones in site.zone_lists():
+                if below[0] != "tiers":
+                    continue
+                for z, zone in enumerate(zones):
                     if zone not in site_zones and zone.startswith(site.region):
                         issues.append(
                             Issue(
-                                ("sites", i, "tiers", k, "availability_zones", z),
-                                f"one of the site's zones ({', '.join(site.network.availability_zones)})",
+                                ("sites", i, *below, z),
+                                f"one of the site's zones ({', '.join(site_zones)})",
                                 repr(zone),
                             )
                         )
@@ -193,13 +133,13 @@ def _zones_in_region(spec: FabricSpec) -> list[Issue]:
 def _cidrs_disjoint(spec: FabricSpec) -> list[Issue]:
     """Sites will be joined over private links, so their address spaces must not overlap."""
     issues = []
-    nets = [(i, ipaddress.IPv4Network(s.network.cidr)) for i, s in enumerate(spec.sites)]
+    nets = [(i, s.cidr()) for i, s in enumerate(spec.sites)]
     for a, (i, net_i) in enumerate(nets):
         for j, net_j in nets[a + 1 :]:
             if net_i.overlaps(net_j):
                 issues.append(
                     Issue(
-                        ("sites", j, "network", "cidr"),
+                        ("sites", j, *spec.sites[j].cidr_path),
                         f"a CIDR that does not overlap site {spec.sites[i].name!r} ({net_i})",
                         str(net_j),
                     )

@@ -61,7 +61,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         "unknown-key-tier",
         lambda d: tier(d, "l40s-spot").update(maximum=4),
         f"{SPOT}.maximum",
-        ["'maximum'", "instance_types", "count", "max"],
+        ["'maximum'", "instance_types", "min", "max"],
     ),
     (
         "unknown-key-top",

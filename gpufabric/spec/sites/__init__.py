@@ -1,0 +1,17 @@
+"""Site specs by kind: `SiteSpec` is a union discriminated by `kind`.
+
+Adding a site kind is its module here plus one member in `SiteSpec`; kinds in `core.vocabulary.SiteKind`
+that have no member yet are reported as "not yet supported" by the loader.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Union
+
+from pydantic import Field
+
+from gpufabric.spec.sites.aws import AwsClusterSpec, AwsNetworkSpec, AwsSiteSpec, SystemNodesSpec
+
+SiteSpec = Annotated[Union[AwsSiteSpec], Field(discriminator="kind")]  # noqa: UP007 (one member today)
+
+__all__ = ["AwsClusterSpec", "AwsNetworkSpec", "AwsSiteSpec", "SiteSpec", "SystemNodesSpec"]
