@@ -86,8 +86,10 @@ class _Monitor(pulumi_mocks.MockMonitor):
             # Later registrations name their provider as "urn::id": remember its inputs (e.g. region) by that.
             self.recorder.providers[f"{urn}::{response.id}"] = raw_inputs
         provider_inputs = self.recorder.providers.get(provider_ref, {})
+        state = pulumi.runtime.rpc.deserialize_properties(response.object) if request.custom else {}
         record = {
             "urn": urn,
+            "id": response.id if request.custom else "",
             "type": request.type,
             "name": request.name,
             "parent": request.parent or "",
@@ -96,6 +98,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
             if request.custom
             else None,
             "inputs": _plain(raw_inputs) if request.custom else {},
+            "outputs": _computed_only(_plain(state), _plain(raw_inputs)),
             "protect": bool(request.protect),
             "custom": bool(request.custom),
         }
@@ -225,6 +228,11 @@ def _computed_outputs(type_: str, name: str, rid: str, inputs: dict[str, Any], r
     elif type_ == "aws:iam/role:Role":
         out["arn"] = f"arn:{partition}:iam::{datasources.OFFLINE_ACCOUNT_ID}:role/{name}"
     return out
+
+
+def _computed_only(state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs the engine computed (an arn, an endpoint), not the inputs it echoes back."""
+    return {k: v for k, v in state.items() if k not in inputs or inputs[k] != v}
 
 
 def _maybe_json(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,32 @@ def test_program_input_errors_end_the_real_run_cleanly(tmp_path: Path) -> None:
         converted = _as_input_error(tmp_path / "Pulumi.x.yaml", run_error)
     assert isinstance(converted, InputError)
     assert converted.where == "gpufabric:fabric.sites[x].tiers[y].instance_types"
+
+
+def test_the_plan_records_ids_and_computed_outputs_so_references_can_be_followed(plan_fabric, base_fabric) -> None:
+    planned = plan_fabric(base_fabric(), name="unit")
+    custom = [r for r in planned.resources if r["custom"]]
+    ids = [r["id"] for r in custom]
+    assert all(ids) and len(set(ids)) == len(ids)
+    assert all(r["id"] == "" and r["outputs"] == {} for r in planned.resources if not r["custom"])
+    by_id = {r["id"]: r for r in custom}
+    # A node group names its launch template by id; the id leads to the recorded template.
+    for group in planned.of_type("aws:eks/nodeGroup:NodeGroup"):
+        if "launchTemplate" in group["inputs"]:
+            assert by_id[group["inputs"]["launchTemplate"]["id"]]["type"] == "aws:ec2/launchTemplate:LaunchTemplate"
+    (cluster,) = planned.of_type("aws:eks/cluster:Cluster")
+    assert cluster["outputs"]["endpoint"].startswith("https://") and "eu-north-1" in cluster["outputs"]["endpoint"]
+    assert cluster["outputs"]["vpcConfig"]["clusterSecurityGroupId"].startswith("sg-")
+    # Outputs are what the engine computed, not the inputs echoed back.
+    (vpc,) = planned.of_type("aws:ec2/vpc:Vpc")
+    assert vpc["id"].startswith("vpc-") and "cidrBlock" not in vpc["outputs"] and vpc["outputs"]["arn"]
+
+
+def test_ids_and_outputs_are_json_safe_and_deterministic(plan_fabric, base_fabric, write_stack) -> None:
+    from gpufabric.offline import plan_stack
+    from gpufabric.spec import load_stack_file
+
+    first = plan_fabric(base_fabric(), name="unit").plan
+    again = plan_stack(load_stack_file(write_stack(base_fabric(), name="unit")))
+    assert json.loads(first.to_json()) == json.loads(again.to_json())
+    assert first.to_json() == again.to_json()
