@@ -131,6 +131,9 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
     config = _config_strings(loaded)
     with _LOCK:
         recorder = _Recorder(config, on_resource)
+        # The root Stack resource lives in a context variable that outlives a run: forget the previous
+        # stack's, or a second plan in the same process parents its resources to the first stack's URN.
+        pulumi.runtime.settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
             recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder)
         )

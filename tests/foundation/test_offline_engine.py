@@ -125,3 +125,12 @@ def test_ids_and_outputs_are_json_safe_and_deterministic(plan_fabric, base_fabri
     again = plan_stack(load_stack_file(write_stack(base_fabric(), name="unit")))
     assert json.loads(first.to_json()) == json.loads(again.to_json())
     assert first.to_json() == again.to_json()
+
+
+def test_plans_in_one_process_each_parent_to_their_own_stack(plan_fabric, base_fabric) -> None:
+    # Pulumi keeps the root Stack resource in a context variable; a second plan must not inherit the first's.
+    for name in ("first-stack", "second-stack"):
+        planned = plan_fabric(base_fabric(), name=name)
+        prefix = f"urn:pulumi:{name}::"
+        assert all(r["urn"].startswith(prefix) for r in planned.resources)
+        assert all(r["parent"].startswith(prefix) for r in planned.resources if r["parent"])
