@@ -19,9 +19,8 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from gpufabric.core.errors import DecisionError, InputError
+from gpufabric.core.errors import PROGRAM_INPUT_ERRORS, InputError, InputErrors
 from gpufabric.core.jurisdictions import aws_partition_of
-from gpufabric.decide.placement import PlacementError
 from gpufabric.offline import datasources
 from gpufabric.offline.plan import Plan
 from gpufabric.spec import LoadedStack, project_root
@@ -163,18 +162,26 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
 
 
 def _as_input_error(path: Path, err: BaseException) -> BaseException:
-    """Errors the user can fix become InputErrors naming the stack file; anything else is a bug: re-raise."""
-    if isinstance(err, pulumi.RunError) and err.__cause__ is not None:
-        err = err.__cause__  # the program's clean exit for bad input (see __main__.py)
-    if isinstance(err, InputError):
-        return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail, err.policy)
-    if isinstance(err, PlacementError):
-        return InputError(str(path), err.where, detail=str(err))
-    if isinstance(err, DecisionError):
-        return InputError(str(path), "", detail=str(err))
+    """Bad input becomes an InputError naming the stack file; anything else is a bug: re-raise it.
+
+    As under `pulumi up`, only the program's clean exit (a RunError caused by bad input, see __main__.py)
+    counts as bad input: an input error escaping the program unwrapped would be a traceback there, so it
+    is a bug here too. Unanswered data sources are the offline engine's own, reported as bad input.
+    """
+    if isinstance(err, pulumi.RunError) and isinstance(err.__cause__, PROGRAM_INPUT_ERRORS):
+        return _refiled(path, err.__cause__)
     if isinstance(err, datasources.UnansweredCall):
         return InputError(str(path), "", detail=str(err))
     return err
+
+
+def _refiled(path: Path, err: Exception) -> InputError:
+    """The program's input error, located in the stack file the user wrote."""
+    if isinstance(err, InputErrors):
+        return InputErrors([_refiled(path, e) for e in err.errors])
+    if isinstance(err, InputError):
+        return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail, err.policy)
+    return InputError(str(path), getattr(err, "where", ""), detail=str(err))
 
 
 def _config_strings(loaded: LoadedStack) -> dict[str, str]:

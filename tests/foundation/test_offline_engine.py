@@ -78,26 +78,6 @@ def test_kubernetes_resources_have_no_cloud_region() -> None:
     assert effective_region("kubernetes:apps/v1:Deployment", {"region": "x"}, {}, {"aws:region": "y"}) is None
 
 
-def test_program_input_errors_end_the_real_run_cleanly(tmp_path: Path) -> None:
-    """Under `pulumi up` bad input ends as pulumi.RunError (no traceback); offline it is unwrapped again."""
-    import pulumi
-
-    from gpufabric.core.errors import PROGRAM_INPUT_ERRORS
-    from gpufabric.decide.network import SubnetPlanError
-    from gpufabric.decide.placement import PlacementError
-
-    assert all(issubclass(e, PROGRAM_INPUT_ERRORS) for e in (InputError, PlacementError, SubnetPlanError))
-    try:
-        try:
-            raise PlacementError("no AZ offers p5.48xlarge", "gpufabric:fabric.sites[x].tiers[y].instance_types")
-        except PROGRAM_INPUT_ERRORS as err:
-            raise pulumi.RunError(str(err)) from err
-    except pulumi.RunError as run_error:
-        converted = _as_input_error(tmp_path / "Pulumi.x.yaml", run_error)
-    assert isinstance(converted, InputError)
-    assert converted.where == "gpufabric:fabric.sites[x].tiers[y].instance_types"
-
-
 def test_the_plan_records_ids_and_computed_outputs_so_references_can_be_followed(plan_fabric, base_fabric) -> None:
     planned = plan_fabric(base_fabric(), name="unit")
     custom = [r for r in planned.resources if r["custom"]]
