@@ -23,9 +23,12 @@ from gpufabric.core.errors import PROGRAM_INPUT_ERRORS, InputError, InputErrors
 from gpufabric.core.jurisdictions import aws_partition_of
 from gpufabric.offline import datasources
 from gpufabric.offline.plan import Plan
-from gpufabric.spec import LoadedStack, project_root
+from gpufabric.spec import LoadedStack
 
 PROJECT = "gpufabric"
+# gpufabric's own Pulumi program, beside the packages of this checkout. Always this one: a stack file is
+# data, so a Pulumi.yaml, __main__.py or package found next to it is never run (issue 8 item 1).
+PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
 SECRET_PLACEHOLDER = "[secret {key}: not decrypted offline]"
 _LOCK = threading.Lock()  # the Pulumi runtime is process-global: one offline run at a time
 
@@ -137,12 +140,11 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
             recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder)
         )
         pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
-        program = project_root(loaded.path.parent) / "__main__.py"
         outputs: dict[str, Any] = {}
 
         @pulumi.runtime.test
         def run() -> None:
-            outputs.update(runpy.run_path(str(program), run_name="__main__"))
+            outputs.update(runpy.run_path(str(PROGRAM), run_name="__main__"))
 
         try:
             run()
