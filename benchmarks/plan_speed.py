@@ -75,7 +75,7 @@ def main() -> None:
 
     start = time.perf_counter()
     for region in REGIONS + ["us-east-1"]:
-        datasources._moto_region(region)
+        datasources.region_offerings(region)
     print(
         f"moto AZ/offering data for {len(REGIONS) + 1} regions (once per process): {time.perf_counter() - start:.2f} s"
     )

@@ -114,3 +114,27 @@ def test_plans_in_one_process_each_parent_to_their_own_stack(plan_fabric, base_f
         prefix = f"urn:pulumi:{name}::"
         assert all(r["urn"].startswith(prefix) for r in planned.resources)
         assert all(r["parent"].startswith(prefix) for r in planned.resources if r["parent"])
+
+
+@pytest.mark.parametrize("region", ["eu-north-1", "us-east-1", "eu-south-2"])
+def test_the_offerings_snapshot_matches_moto(region: str) -> None:
+    from gpufabric.offline import snapshot
+
+    zones, offerings = snapshot.from_moto(region)
+    assert snapshot.region_offerings(region) == (zones, offerings)
+    gpu = {(t, z) for t, z in offerings if t.split(".")[0] in {"p5", "p4d", "g6e", "g5"}}
+    assert gpu and gpu <= set(snapshot.region_offerings(region)[1])
+
+
+def test_a_region_missing_from_the_snapshot_is_asked_of_moto(monkeypatch) -> None:
+    from gpufabric.offline import snapshot
+
+    asked: list[str] = []
+    monkeypatch.setattr(snapshot, "from_moto", lambda region: asked.append(region) or (("x-1a",), ()))
+    snapshot.region_offerings.cache_clear()
+    try:
+        assert snapshot.region_offerings("xx-nowhere-1") == (("x-1a",), ())
+        assert snapshot.region_offerings("eu-north-1")[0] == ("eu-north-1a", "eu-north-1b", "eu-north-1c")
+    finally:
+        snapshot.region_offerings.cache_clear()
+    assert asked == ["xx-nowhere-1"]
