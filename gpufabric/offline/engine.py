@@ -42,6 +42,7 @@ class _Recorder(pulumi.runtime.Mocks):
         self.records: dict[str, dict[str, Any]] = {}
         self.errors: list[BaseException] = []
         self.on_resource = on_resource
+        self.latest = threading.local()  # .value: (inputs, state) of this thread's latest registration
 
     # -- resources -------------------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -53,6 +54,7 @@ class _Recorder(pulumi.runtime.Mocks):
             **inputs,
             **_computed_outputs(args.typ, args.name, rid, inputs, self._region_of(args, inputs)),
         }
+        self.latest.value = (args.inputs, state)  # the monitor records these: no second deserialization
         return rid, state
 
     def _region_of(self, args: pulumi.runtime.MockResourceArgs, inputs: dict[str, Any]) -> str | None:
@@ -82,13 +84,12 @@ class _Monitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             return response
         provider_ref = request.provider or ""
-        raw_inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        raw_inputs, state = self.recorder.latest.value  # as MockMonitor deserialized them for new_resource
         if request.type.startswith("pulumi:providers:"):
             raw_inputs = {k: _maybe_json(v) for k, v in raw_inputs.items()}
             # Later registrations name their provider as "urn::id": remember its inputs (e.g. region) by that.
             self.recorder.providers[f"{urn}::{response.id}"] = raw_inputs
         provider_inputs = self.recorder.providers.get(provider_ref, {})
-        state = pulumi.runtime.rpc.deserialize_properties(response.object) if request.custom else {}
         record = {
             "urn": urn,
             "id": response.id if request.custom else "",
@@ -100,7 +101,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
             if request.custom
             else None,
             "inputs": _plain(raw_inputs) if request.custom else {},
-            "outputs": _computed_only(_plain(state), _plain(raw_inputs)),
+            "outputs": _computed_only(_plain(state), _plain(raw_inputs)) if request.custom else {},
             "protect": bool(request.protect),
             "custom": bool(request.custom),
         }
