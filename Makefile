@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 STACK ?= eu-sovereign
 PYTEST_ARGS ?=
 
-.PHONY: install plan check test golden lint format bench clean
+.PHONY: install plan check test golden lint format bench snapshot clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11, 3.12 or 3.13 is required (pulumi mocks break on 3.14)"; exit 2; }
@@ -42,6 +42,10 @@ lint: $(STAMP)
 
 format: $(STAMP)
 	$(BIN)/ruff format .
+
+# Rewrite the AZ/instance-type offerings snapshot of the offline engine from moto's recorded data (~40 s).
+snapshot: $(STAMP)
+	$(BIN)/python -m gpufabric.offline.snapshot
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/plan_speed.py

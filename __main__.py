@@ -1,12 +1,14 @@
 """The gpufabric Pulumi program: read the typed stack config, declare the Fabric.
 
 `pulumi up --stack eu-sovereign` runs this file; `gpufabric plan --stack eu-sovereign` runs the very same
-file offline under Pulumi's mocks. Bad input ends the run with its message, never a traceback.
+file offline under Pulumi's mocks. Bad input ends the run with its message and key paths, never a traceback
+(components/program.py).
 """
 
 import pulumi
 
 from components.fabric import Fabric
+from components.program import ProgramInputError
 from gpufabric.core.errors import PROGRAM_INPUT_ERRORS
 from gpufabric.spec import parse_fabric
 
@@ -14,7 +16,7 @@ try:
     spec = parse_fabric(pulumi.Config("gpufabric").require_object("fabric"), f"stack {pulumi.get_stack()}")
     fabric = Fabric("fabric", spec, stack=pulumi.get_stack())
 except PROGRAM_INPUT_ERRORS as err:
-    raise pulumi.RunError(str(err)) from err
+    raise ProgramInputError.of(err) from err
 
 pulumi.export("overflow", fabric.overflow)
 pulumi.export("clusters", {name: site.cluster.cluster.name for name, site in fabric.sites.items()})

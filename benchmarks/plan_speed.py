@@ -1,20 +1,30 @@
-"""How long an offline plan takes: the example stacks, and a synthetic fabric with many sites and tiers.
+"""How long `gpufabric plan` takes against the floor Pulumi itself sets, in one run.
 
-Run: .venv/bin/python benchmarks/plan_speed.py     (results are recorded in docs/benchmarks.md)
+    .venv/bin/python benchmarks/plan_speed.py [--repeat 3] [--sites 12]
+
+For eu-sovereign and a generated N-site stack, each timed end to end as a fresh process (start-up
+included): `gpufabric plan --config STACK --format json`, and the raw floor (`raw_floor.py`: a bare
+process importing pulumi + pulumi_aws registering as many AWS resources and components under Pulumi's
+raw mocks). Prints medians and the ratio (target <= 1.5x). Results are recorded in docs/benchmarks.md.
+Not a timed test: read the numbers.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 import yaml
 
-from gpufabric.offline import datasources, plan_stack
-from gpufabric.spec import load_stack_file
-
 ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
 REGIONS = ["eu-north-1", "eu-central-1", "eu-south-2"]  # all offer g6e (L40S) per moto's data
 
 
@@ -29,24 +39,9 @@ def synthetic_stack(sites: int, tmp: Path) -> Path:
                 "region": REGIONS[i % len(REGIONS)],
                 "network": {"cidr": f"10.{100 + i}.0.0/16"},
                 "tiers": [
-                    {
-                        "name": "l40s-reserved",
-                        "kind": "reserved",
-                        "instance_types": ["g6e.xlarge"],
-                        "count": 2,
-                    },
-                    {
-                        "name": "l40s-spot",
-                        "kind": "spot",
-                        "instance_types": ["g6e.xlarge", "g6e.2xlarge"],
-                        "max": 10,
-                    },
-                    {
-                        "name": "l40s-on-demand",
-                        "kind": "on_demand",
-                        "instance_types": ["g6e.xlarge"],
-                        "max": 4,
-                    },
+                    {"name": "l40s-reserved", "kind": "reserved", "instance_types": ["g6e.xlarge"], "count": 2},
+                    {"name": "l40s-spot", "kind": "spot", "instance_types": ["g6e.xlarge", "g6e.2xlarge"], "max": 10},
+                    {"name": "l40s-on-demand", "kind": "on_demand", "instance_types": ["g6e.xlarge"], "max": 4},
                 ],
             }
             for i in range(sites)
@@ -57,36 +52,47 @@ def synthetic_stack(sites: int, tmp: Path) -> Path:
     return path
 
 
-def timed(path: Path) -> tuple[float, int, float]:
-    """Seconds (without tracing), resources, and peak traced MiB (a second, traced run)."""
-    loaded = load_stack_file(path)
-    start = time.perf_counter()
-    plan = plan_stack(loaded)
-    elapsed = time.perf_counter() - start
-    tracemalloc.start()
-    plan_stack(loaded)
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return elapsed, sum(r["custom"] for r in plan.resources), peak / 2**20
+def timed(cmd: list[str], repeat: int) -> tuple[float, float, str]:
+    """Median CPU seconds (user + system: steady on a busy machine) and wall seconds of `repeat` fresh
+    runs, and the last run's stdout."""
+    cpu, walls, out = [], [], ""
+    for _ in range(repeat):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+        if done.returncode not in (0, 1):
+            raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr}")
+        out = done.stdout
+    return statistics.median(cpu), statistics.median(walls), out
 
 
 def main() -> None:
-    import tempfile
-
-    start = time.perf_counter()
-    for region in REGIONS + ["us-east-1"]:
-        datasources._moto_region(region)
-    print(
-        f"moto AZ/offering data for {len(REGIONS) + 1} regions (once per process): {time.perf_counter() - start:.2f} s"
-    )
-    print(f"{'stack':<28}{'resources':>10}{'seconds':>10}{'ms/resource':>13}{'peak MiB':>10}")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sites", type=int, default=12)
+    args = parser.parse_args()
+    print(f"median of {args.repeat} fresh processes; seconds of CPU (wall in brackets)")
+    print(f"{'stack':<18}{'custom':>7}{'comps':>6}{'gpufabric plan':>20}{'raw floor':>18}{'ratio':>8}")
     with tempfile.TemporaryDirectory() as tmp:
-        paths = [ROOT / "stacks" / "Pulumi.eu-sovereign.yaml", ROOT / "stacks" / "Pulumi.us-cloud.yaml"]
-        paths += [synthetic_stack(n, Path(tmp)) for n in (2, 6, 12)]
-        for path in paths:
-            timed(path)  # warm imports
-            elapsed, n, peak = timed(path)
-            print(f"{path.name:<28}{n:>10}{elapsed:>10.2f}{1000 * elapsed / n:>13.1f}{peak:>10.1f}")
+        for path in (ROOT / "stacks" / "Pulumi.eu-sovereign.yaml", synthetic_stack(args.sites, Path(tmp))):
+            plan = [str(BIN / "gpufabric"), "plan", "--config", str(path), "--format", "json"]
+            ours, ours_wall, out = timed(plan, args.repeat)
+            resources = json.loads(out)["resources"]
+            custom = sum(r["custom"] for r in resources)
+            comps = len(resources) - custom
+            floor, floor_wall, _ = timed(
+                [sys.executable, str(ROOT / "benchmarks" / "raw_floor.py"), "--custom", str(custom),
+                 "--components", str(comps)],
+                args.repeat,
+            )  # fmt: skip
+            name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")
+            print(
+                f"{name:<18}{custom:>7}{comps:>6}{ours:>11.2f} ({ours_wall:5.2f}){floor:>10.2f} ({floor_wall:5.2f})"
+                f"{ours / floor:>7.2f}x"
+            )
 
 
 if __name__ == "__main__":

@@ -1,9 +1,16 @@
 """Fabric: the whole stack's GPU fabric, one site component per site of the spec, plus guardrails.
 
 Site kinds map to their component classes here, once; adding GCP or on-prem sites adds an entry.
+
+Sites are built in two steps when their component follows `DeclaresLater`: every site first asks its
+cloud (synchronous data sources) and decides, then every site declares its resources. A synchronous
+data source waits on Pulumi's event loop, which also works through every registration already queued,
+so asking after earlier sites had declared theirs made planning quadratic in sites.
 """
 
 from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
 
 import pulumi
 
@@ -13,6 +20,15 @@ from gpufabric.decide.overflow import overflow_order
 from gpufabric.spec import FabricSpec
 
 SITE_COMPONENTS = {"aws": AwsSite}
+
+
+@runtime_checkable
+class DeclaresLater(Protocol):
+    """A site component whose constructor only asks and decides (data sources, placement, no resources
+    but its provider) and whose `declare()` then declares its resources. Bad input raises in the
+    constructor, before any site has declared anything."""
+
+    def declare(self) -> None: ...
 
 
 class Fabric(pulumi.ComponentResource):
@@ -35,6 +51,9 @@ class Fabric(pulumi.ComponentResource):
             )
             for site in spec.sites
         }
+        for component in self.sites.values():
+            if isinstance(component, DeclaresLater):
+                component.declare()
         if spec.guardrails is not None:
             from components.guardrails import Guardrails
 

@@ -79,12 +79,11 @@ def write_stack(tmp_path: Path) -> Callable[..., Path]:
 
 
 class Planned:
-    """An offline plan plus what tests look up in it: resources by type and the ids the mocks gave them."""
+    """An offline plan plus what tests look up in it: resources by type, and the id the engine recorded."""
 
-    def __init__(self, plan: Any, ids: dict[str, str]) -> None:
+    def __init__(self, plan: Any) -> None:
         self.plan = plan
         self.resources: list[dict[str, Any]] = plan.resources
-        self.ids = ids  # URN -> the id the mocks returned for that resource
 
     def of_type(self, type_: str) -> list[dict[str, Any]]:
         return [r for r in self.resources if r["type"] == type_]
@@ -94,7 +93,7 @@ class Planned:
         return found
 
     def id_of(self, resource: dict[str, Any]) -> str:
-        return self.ids[resource["urn"]]
+        return resource["id"]
 
 
 @pytest.fixture(scope="session")
@@ -105,8 +104,6 @@ def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Plann
     for each run. Results are cached by content, so a stack several tests read is planned once per session
     (per xdist worker). Bad input raises the engine's InputError (never cached).
     """
-    from pulumi.runtime.mocks import MockMonitor
-
     from gpufabric.offline import plan_stack
     from gpufabric.spec import load_stack_file
 
@@ -120,22 +117,7 @@ def plan_fabric(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Plann
             sub.mkdir()
             path = sub / f"Pulumi.{name}.yaml"
             path.write_text(yaml.safe_dump(stack_document(fabric, extra_config), sort_keys=False), encoding="utf-8")
-            loaded = load_stack_file(path)
-            # The plan records no ids; note the id Pulumi's mock monitor answers for each URN, so tests can
-            # follow references (a node group's launch template, a template's capacity reservation).
-            ids: dict[str, str] = {}
-            original = MockMonitor.RegisterResource
-
-            def recording(self: Any, request: Any) -> Any:
-                response = original(self, request)
-                ids[self.make_urn(request.parent, request.type, request.name)] = response.id
-                return response
-
-            MockMonitor.RegisterResource = recording
-            try:
-                cache[key] = Planned(plan_stack(loaded), ids)
-            finally:
-                MockMonitor.RegisterResource = original
+            cache[key] = Planned(plan_stack(load_stack_file(path)))
         return cache[key]
 
     return plan

@@ -35,8 +35,12 @@ class SiteContext:
 
 
 class AwsSite(pulumi.ComponentResource):
+    """Two steps (see components/fabric.py, `DeclaresLater`): the constructor asks AWS and decides; `declare()`
+    declares the resources."""
+
     def __init__(self, name: str, *, site: AwsSiteSpec, ctx: SiteContext, opts: pulumi.ResourceOptions | None = None):
         super().__init__("gpufabric:aws:Site", name, None, opts)
+        self._name, self._site, self._ctx = name, site, ctx
         tags = naming.resource_tags(
             stack=ctx.stack,
             jurisdiction=ctx.jurisdiction,
@@ -69,6 +73,13 @@ class AwsSite(pulumi.ComponentResource):
             for tier in site.tiers
         }
 
+        self._provider, self._inside, self._account = provider, inside, account
+        self._zones, self._placements = zones, placements
+
+    def declare(self) -> None:
+        """Declare the site's resources from the facts and decisions of the constructor."""
+        name, site, ctx, inside, account = self._name, self._site, self._ctx, self._inside, self._account
+        zones, placements = self._zones, self._placements
         self.keys = SiteKeys(name, account=account, opts=inside)
         self.network = PrivateNetwork(
             name,

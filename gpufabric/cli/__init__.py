@@ -36,13 +36,20 @@ def fail_input(err: InputError) -> typer.Exit:
     return typer.Exit(EXIT_BAD_INPUT)
 
 
-def _register() -> None:
-    # Imported for their side effect of adding commands to `app`.
-    from gpufabric.cli import check, plan, size  # noqa: F401
+COMMANDS = ("check", "plan", "size")  # each registers itself on `app` when its module gpufabric.cli.<name> loads
+
+
+def _register(argv: list[str]) -> None:
+    """Import only the command being run (start-up: `size` needs no Pulumi, `plan` no numpy); all for help."""
+    import importlib
+
+    wanted = [a for a in argv[:1] if a in COMMANDS] or list(COMMANDS)
+    for name in wanted:
+        importlib.import_module(f"gpufabric.cli.{name}")
 
 
 def main() -> None:
-    _register()
+    _register(sys.argv[1:])
     try:
         app()
     except InputError as err:  # a command that forgot to catch: still no traceback

@@ -1,19 +1,19 @@
 """Answers to data-source calls (invokes) during an offline plan.
 
-Availability zones and instance-type offerings come from moto's recorded AWS data, so an offline plan
-places GPU types in the AZs that really offer them. Identity and partition are fixed test values. A call
-nobody answers is an error naming its token: an offline plan never makes up data silently.
+Availability zones and instance-type offerings come from moto's recorded AWS data (a dated snapshot,
+`snapshot.py`), so an offline plan places GPU types in the AZs that really offer them. Identity and
+partition are fixed test values. A call nobody answers is an error naming its token: an offline plan
+never makes up data silently.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
 from gpufabric.core.jurisdictions import aws_partition_of
 from gpufabric.decide.aws import endpoint_service_name
+from gpufabric.offline.snapshot import region_offerings
 
 OFFLINE_ACCOUNT_ID = "123456789012"
 _DNS_SUFFIX = {
@@ -35,26 +35,8 @@ class UnansweredCall(Exception):
         self.token = token
 
 
-@lru_cache(maxsize=64)
-def _moto_region(region: str) -> tuple[tuple[str, ...], tuple[tuple[str, str], ...]]:
-    """(AZ names, (instance type, AZ) offerings) of a region, from moto, once per process and region."""
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "offline")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "offline")
-    import boto3
-    from moto import mock_aws
-
-    with mock_aws():
-        ec2 = boto3.client("ec2", region_name=region)
-        zones = tuple(sorted(z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]))
-        offerings: list[tuple[str, str]] = []
-        paginator = ec2.get_paginator("describe_instance_type_offerings")
-        for page in paginator.paginate(LocationType="availability-zone"):
-            offerings += [(o["InstanceType"], o["Location"]) for o in page["InstanceTypeOfferings"]]
-    return zones, tuple(sorted(offerings))
-
-
 def availability_zones(region: str, args: dict[str, Any]) -> dict[str, Any]:
-    zones, _ = _moto_region(region)
+    zones, _ = region_offerings(region)
     return {
         "id": region,
         "names": list(zones),
@@ -65,7 +47,7 @@ def availability_zones(region: str, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def instance_type_offerings(region: str, args: dict[str, Any]) -> dict[str, Any]:
-    _, offerings = _moto_region(region)
+    _, offerings = region_offerings(region)
     wanted: set[str] | None = None
     for f in args.get("filters") or []:
         if f.get("name") == "instance-type":
@@ -116,7 +98,7 @@ def vpc_endpoint_service(region: str, args: dict[str, Any]) -> dict[str, Any]:
         "serviceName": name,
         "serviceType": args.get("serviceType", "Interface"),
         "service": args["service"],
-        "availabilityZones": list(_moto_region(region)[0]),
+        "availabilityZones": list(region_offerings(region)[0]),
         "privateDnsName": f"{args['service']}.{region}.amazonaws.com",
     }
 

@@ -19,14 +19,16 @@ from typing import Any
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
 
-from gpufabric.core.errors import DecisionError, InputError
+from gpufabric.core.errors import PROGRAM_INPUT_ERRORS, InputError, InputErrors
 from gpufabric.core.jurisdictions import aws_partition_of
-from gpufabric.decide.placement import PlacementError
 from gpufabric.offline import datasources
 from gpufabric.offline.plan import Plan
-from gpufabric.spec import LoadedStack, project_root
+from gpufabric.spec import LoadedStack
 
 PROJECT = "gpufabric"
+# gpufabric's own Pulumi program, beside the packages of this checkout. Always this one: a stack file is
+# data, so a Pulumi.yaml, __main__.py or package found next to it is never run (issue 8 item 1).
+PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
 SECRET_PLACEHOLDER = "[secret {key}: not decrypted offline]"
 _LOCK = threading.Lock()  # the Pulumi runtime is process-global: one offline run at a time
 
@@ -40,6 +42,7 @@ class _Recorder(pulumi.runtime.Mocks):
         self.records: dict[str, dict[str, Any]] = {}
         self.errors: list[BaseException] = []
         self.on_resource = on_resource
+        self.latest = threading.local()  # .value: (inputs, state) of this thread's latest registration
 
     # -- resources -------------------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -51,6 +54,7 @@ class _Recorder(pulumi.runtime.Mocks):
             **inputs,
             **_computed_outputs(args.typ, args.name, rid, inputs, self._region_of(args, inputs)),
         }
+        self.latest.value = (args.inputs, state)  # the monitor records these: no second deserialization
         return rid, state
 
     def _region_of(self, args: pulumi.runtime.MockResourceArgs, inputs: dict[str, Any]) -> str | None:
@@ -80,7 +84,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
         if request.type == "pulumi:pulumi:Stack":
             return response
         provider_ref = request.provider or ""
-        raw_inputs = pulumi.runtime.rpc.deserialize_properties(request.object)
+        raw_inputs, state = self.recorder.latest.value  # as MockMonitor deserialized them for new_resource
         if request.type.startswith("pulumi:providers:"):
             raw_inputs = {k: _maybe_json(v) for k, v in raw_inputs.items()}
             # Later registrations name their provider as "urn::id": remember its inputs (e.g. region) by that.
@@ -88,6 +92,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
         provider_inputs = self.recorder.providers.get(provider_ref, {})
         record = {
             "urn": urn,
+            "id": response.id if request.custom else "",
             "type": request.type,
             "name": request.name,
             "parent": request.parent or "",
@@ -96,6 +101,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
             if request.custom
             else None,
             "inputs": _plain(raw_inputs) if request.custom else {},
+            "outputs": _computed_only(_plain(state), _plain(raw_inputs)) if request.custom else {},
             "protect": bool(request.protect),
             "custom": bool(request.custom),
         }
@@ -128,16 +134,18 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
     config = _config_strings(loaded)
     with _LOCK:
         recorder = _Recorder(config, on_resource)
+        # The root Stack resource lives in a context variable that outlives a run: forget the previous
+        # stack's, or a second plan in the same process parents its resources to the first stack's URN.
+        pulumi.runtime.settings.ROOT.set(None)
         pulumi.runtime.set_mocks(
             recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder)
         )
         pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
-        program = project_root(loaded.path.parent) / "__main__.py"
         outputs: dict[str, Any] = {}
 
         @pulumi.runtime.test
         def run() -> None:
-            outputs.update(runpy.run_path(str(program), run_name="__main__"))
+            outputs.update(runpy.run_path(str(PROGRAM), run_name="__main__"))
 
         try:
             run()
@@ -157,18 +165,26 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
 
 
 def _as_input_error(path: Path, err: BaseException) -> BaseException:
-    """Errors the user can fix become InputErrors naming the stack file; anything else is a bug: re-raise."""
-    if isinstance(err, pulumi.RunError) and err.__cause__ is not None:
-        err = err.__cause__  # the program's clean exit for bad input (see __main__.py)
-    if isinstance(err, InputError):
-        return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail, err.policy)
-    if isinstance(err, PlacementError):
-        return InputError(str(path), err.where, detail=str(err))
-    if isinstance(err, DecisionError):
-        return InputError(str(path), "", detail=str(err))
+    """Bad input becomes an InputError naming the stack file; anything else is a bug: re-raise it.
+
+    As under `pulumi up`, only the program's clean exit (a RunError caused by bad input, see __main__.py)
+    counts as bad input: an input error escaping the program unwrapped would be a traceback there, so it
+    is a bug here too. Unanswered data sources are the offline engine's own, reported as bad input.
+    """
+    if isinstance(err, pulumi.RunError) and isinstance(err.__cause__, PROGRAM_INPUT_ERRORS):
+        return _refiled(path, err.__cause__)
     if isinstance(err, datasources.UnansweredCall):
         return InputError(str(path), "", detail=str(err))
     return err
+
+
+def _refiled(path: Path, err: Exception) -> InputError:
+    """The program's input error, located in the stack file the user wrote."""
+    if isinstance(err, InputErrors):
+        return InputErrors([_refiled(path, e) for e in err.errors])
+    if isinstance(err, InputError):
+        return InputError(str(path), err.where, err.expected, err.found, err.hint, err.detail, err.policy)
+    return InputError(str(path), getattr(err, "where", ""), detail=str(err))
 
 
 def _config_strings(loaded: LoadedStack) -> dict[str, str]:
@@ -225,6 +241,11 @@ def _computed_outputs(type_: str, name: str, rid: str, inputs: dict[str, Any], r
     elif type_ == "aws:iam/role:Role":
         out["arn"] = f"arn:{partition}:iam::{datasources.OFFLINE_ACCOUNT_ID}:role/{name}"
     return out
+
+
+def _computed_only(state: dict[str, Any], inputs: dict[str, Any]) -> dict[str, Any]:
+    """The outputs the engine computed (an arn, an endpoint), not the inputs it echoes back."""
+    return {k: v for k, v in state.items() if k not in inputs or inputs[k] != v}
 
 
 def _maybe_json(value: Any) -> Any:

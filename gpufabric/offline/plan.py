@@ -16,7 +16,8 @@ class Plan:
     jurisdiction: str
     spec: FabricSpec
     config: dict[str, Any]  # the stack's config as the program saw it (secrets replaced by placeholders)
-    resources: list[dict[str, Any]]  # sorted by URN; keys: urn type name parent provider region inputs protect custom
+    # sorted by URN; keys: urn id type name parent provider region inputs outputs (computed, not echoed) protect custom
+    resources: list[dict[str, Any]]
     outputs: dict[str, Any] = field(default_factory=dict)
     violations: list[dict[str, Any]] = field(default_factory=list)
 

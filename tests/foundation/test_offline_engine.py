@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -77,21 +78,63 @@ def test_kubernetes_resources_have_no_cloud_region() -> None:
     assert effective_region("kubernetes:apps/v1:Deployment", {"region": "x"}, {}, {"aws:region": "y"}) is None
 
 
-def test_program_input_errors_end_the_real_run_cleanly(tmp_path: Path) -> None:
-    """Under `pulumi up` bad input ends as pulumi.RunError (no traceback); offline it is unwrapped again."""
-    import pulumi
+def test_the_plan_records_ids_and_computed_outputs_so_references_can_be_followed(plan_fabric, base_fabric) -> None:
+    planned = plan_fabric(base_fabric(), name="unit")
+    custom = [r for r in planned.resources if r["custom"]]
+    ids = [r["id"] for r in custom]
+    assert all(ids) and len(set(ids)) == len(ids)
+    assert all(r["id"] == "" and r["outputs"] == {} for r in planned.resources if not r["custom"])
+    by_id = {r["id"]: r for r in custom}
+    # A node group names its launch template by id; the id leads to the recorded template.
+    for group in planned.of_type("aws:eks/nodeGroup:NodeGroup"):
+        if "launchTemplate" in group["inputs"]:
+            assert by_id[group["inputs"]["launchTemplate"]["id"]]["type"] == "aws:ec2/launchTemplate:LaunchTemplate"
+    (cluster,) = planned.of_type("aws:eks/cluster:Cluster")
+    assert cluster["outputs"]["endpoint"].startswith("https://") and "eu-north-1" in cluster["outputs"]["endpoint"]
+    assert cluster["outputs"]["vpcConfig"]["clusterSecurityGroupId"].startswith("sg-")
+    # Outputs are what the engine computed, not the inputs echoed back.
+    (vpc,) = planned.of_type("aws:ec2/vpc:Vpc")
+    assert vpc["id"].startswith("vpc-") and "cidrBlock" not in vpc["outputs"] and vpc["outputs"]["arn"]
 
-    from gpufabric.core.errors import PROGRAM_INPUT_ERRORS
-    from gpufabric.decide.network import SubnetPlanError
-    from gpufabric.decide.placement import PlacementError
 
-    assert all(issubclass(e, PROGRAM_INPUT_ERRORS) for e in (InputError, PlacementError, SubnetPlanError))
+def test_ids_and_outputs_are_json_safe_and_deterministic(plan_fabric, base_fabric, write_stack) -> None:
+    from gpufabric.offline import plan_stack
+    from gpufabric.spec import load_stack_file
+
+    first = plan_fabric(base_fabric(), name="unit").plan
+    again = plan_stack(load_stack_file(write_stack(base_fabric(), name="unit")))
+    assert json.loads(first.to_json()) == json.loads(again.to_json())
+    assert first.to_json() == again.to_json()
+
+
+def test_plans_in_one_process_each_parent_to_their_own_stack(plan_fabric, base_fabric) -> None:
+    # Pulumi keeps the root Stack resource in a context variable; a second plan must not inherit the first's.
+    for name in ("first-stack", "second-stack"):
+        planned = plan_fabric(base_fabric(), name=name)
+        prefix = f"urn:pulumi:{name}::"
+        assert all(r["urn"].startswith(prefix) for r in planned.resources)
+        assert all(r["parent"].startswith(prefix) for r in planned.resources if r["parent"])
+
+
+@pytest.mark.parametrize("region", ["eu-north-1", "us-east-1", "eu-south-2"])
+def test_the_offerings_snapshot_matches_moto(region: str) -> None:
+    from gpufabric.offline import snapshot
+
+    zones, offerings = snapshot.from_moto(region)
+    assert snapshot.region_offerings(region) == (zones, offerings)
+    gpu = {(t, z) for t, z in offerings if t.split(".")[0] in {"p5", "p4d", "g6e", "g5"}}
+    assert gpu and gpu <= set(snapshot.region_offerings(region)[1])
+
+
+def test_a_region_missing_from_the_snapshot_is_asked_of_moto(monkeypatch) -> None:
+    from gpufabric.offline import snapshot
+
+    asked: list[str] = []
+    monkeypatch.setattr(snapshot, "from_moto", lambda region: asked.append(region) or (("x-1a",), ()))
+    snapshot.region_offerings.cache_clear()
     try:
-        try:
-            raise PlacementError("no AZ offers p5.48xlarge", "gpufabric:fabric.sites[x].tiers[y].instance_types")
-        except PROGRAM_INPUT_ERRORS as err:
-            raise pulumi.RunError(str(err)) from err
-    except pulumi.RunError as run_error:
-        converted = _as_input_error(tmp_path / "Pulumi.x.yaml", run_error)
-    assert isinstance(converted, InputError)
-    assert converted.where == "gpufabric:fabric.sites[x].tiers[y].instance_types"
+        assert snapshot.region_offerings("xx-nowhere-1") == (("x-1a",), ())
+        assert snapshot.region_offerings("eu-north-1")[0] == ("eu-north-1a", "eu-north-1b", "eu-north-1c")
+    finally:
+        snapshot.region_offerings.cache_clear()
+    assert asked == ["xx-nowhere-1"]
