@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
-from gpufabric.cli.common import emit, load, run_plan
+from gpufabric.cli.common import check_out, emit, load, run_plan
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError, InputErrors
 from gpufabric.report.junit import junit_text
@@ -71,6 +71,7 @@ def check_command(
     """Check a stack offline against the residency and security policy packs."""
     chosen = chosen_format(fmt, out, CheckFormat)
     try:
+        check_out(out)
         policy = _policy_config(policy_config or [])
         try:
             loaded = load(stack, config)

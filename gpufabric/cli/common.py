@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from gpufabric.core.errors import InputError
-from gpufabric.core.output import write_text
+from gpufabric.core.output import resolve_target, write_text
 from gpufabric.offline import Plan, plan_stack
 from gpufabric.spec import LoadedStack, load_stack_file, stack_file
 
@@ -48,3 +48,9 @@ def emit(text: str, out: Path | None, option: str = "--out") -> None:
         sys.stdout.flush()
     else:
         write_text(out, text, option)
+
+
+def check_out(out: Path | None) -> None:
+    """Refuse an unwritable `--out` before any work (InputError naming the path); the write re-checks."""
+    if out is not None:
+        resolve_target(out, "--out")

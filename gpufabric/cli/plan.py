@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
-from gpufabric.cli.common import emit, load, run_plan
+from gpufabric.cli.common import check_out, emit, load, run_plan
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
@@ -40,6 +40,7 @@ def plan_command(
     """Plan a stack offline: run the real Pulumi program under mocks and show what it would create."""
     chosen = chosen_format(fmt, out, PlanFormat)
     try:
+        check_out(out)
         loaded = load(stack, config)
         plan = run_plan(loaded, quiet=chosen == PlanFormat.json)
         plan.violations = [v.to_dict() for v in evaluate_plan(plan)]

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
-from gpufabric.cli.common import emit
+from gpufabric.cli.common import check_out, emit
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
 from gpufabric.core.files import read_yaml
@@ -137,8 +137,7 @@ def size(
     status = Console(stderr=True)
     try:
         # Every path the run will write is checked before any work, so a typo costs no solver time.
-        if out is not None:
-            resolve_target(out, "--out")
+        check_out(out)
         if plot is not None:
             resolve_target(plot, "--plot")
         if evaluate_csv is not None:
