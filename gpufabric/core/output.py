@@ -34,8 +34,10 @@ def resolve_target(path: Path, option: str = "output") -> Path:
     Refused: a directory, a path under a regular file, a missing or unwritable directory, an existing
     file with no write bit (0444: the user marked it read-only, even root must not overwrite it).
     """
-    target = Path(os.path.realpath(path))
     where = str(path)
+    if _is_stream(path):
+        return Path(path)  # /dev/null, /dev/full, /dev/stdout on a pipe: written in place, nothing to replace
+    target = Path(os.path.realpath(path))
     if target.is_dir():
         raise InputError(where, "", f"a file path for {option}", "a directory")
     parent = target.parent
@@ -43,14 +45,11 @@ def resolve_target(path: Path, option: str = "output") -> Path:
     if not existing.is_dir():
         raise InputError(where, "", f"a file path for {option}", f"{existing} is not a directory")
     if target.exists():
-        if not target.is_file() and not _is_char_device(target):
+        if not target.is_file():
             raise InputError(where, "", f"a regular file for {option}", "not a regular file")
-        if target.is_file():
-            mode = target.stat().st_mode
-            if not mode & WRITE_BITS or not os.access(target, os.W_OK):
-                raise InputError(where, "", f"a writable file for {option}", f"read-only (mode {stat.S_IMODE(mode):o})")
-    if _is_char_device(target):
-        return target  # /dev/null, /dev/full: written in place, there is no directory entry to replace
+        mode = target.stat().st_mode
+        if not mode & WRITE_BITS or not os.access(target, os.W_OK):
+            raise InputError(where, "", f"a writable file for {option}", f"read-only (mode {stat.S_IMODE(mode):o})")
     dir_mode = existing.stat().st_mode
     if not dir_mode & WRITE_BITS or not os.access(existing, os.W_OK | os.X_OK):
         raise InputError(where, "", f"a writable directory for {option}", f"{existing} is read-only")
@@ -70,7 +69,7 @@ def write_with(path: Path, produce: Callable[[BinaryIO], object], option: str = 
     temporary file, so even a library failure halfway leaves the target as it was.
     """
     target = resolve_target(path, option)
-    if _is_char_device(target):
+    if _is_stream(target):
         _write_device(path, target, produce)
         return
     keep = target.stat() if target.exists() else None
@@ -157,8 +156,10 @@ def _error(path: Path, err: OSError) -> InputError:
     return InputError(str(path), "", "a path gpufabric can write", err.strerror or str(err))
 
 
-def _is_char_device(path: Path) -> bool:
+def _is_stream(path: Path) -> bool:
+    """A character device or a pipe (as `/dev/stdout` often is): written in place, never renamed over."""
     try:
-        return stat.S_ISCHR(path.stat().st_mode)
+        mode = os.stat(path).st_mode
+        return stat.S_ISCHR(mode) or stat.S_ISFIFO(mode)
     except OSError:
         return False

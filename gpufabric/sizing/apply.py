@@ -127,7 +127,8 @@ class StackTarget:
         """Read the file and check, before any work, that the user could write it. InputError otherwise."""
         target = resolve_target(path, "--apply-to")
         if not target.is_file():
-            raise InputError(str(path), "", "an existing stack file for --apply-to", "no such file")
+            found = "not a regular file" if target.exists() else "no such file"
+            raise InputError(str(path), "", "an existing stack file for --apply-to", found)
         text = _read(target)
         return cls(path=path, target=target, text=text, sha256=digest(text))
 

@@ -157,3 +157,15 @@ def test_root_keeps_the_files_owner(tmp_path: Path) -> None:
     write_text(path, "new")
     st = path.stat()
     assert (st.st_uid, st.st_gid) == (1234, 4321)
+
+
+def test_a_pipe_is_written_in_place_like_dev_stdout(tmp_path: Path) -> None:
+    fifo = tmp_path / "stdout"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader exists, so opening for write cannot block
+    try:
+        write_text(fifo, "hello\n")
+        assert os.read(reader, 100) == b"hello\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still the pipe, not a file renamed over it
