@@ -77,12 +77,15 @@ class SizeFormat(StrEnum):
     json = "json"
 
 
-def _write_outputs(plan: Plan, plot: Path | None, apply_to: StackTarget | None, apply_text: Applied | None) -> None:
-    """Write --plot and --apply-to; called only once the whole plan has been computed and printed."""
+def _plot(plan: Plan, plot: Path | None) -> None:
     if plot is not None:
         from gpufabric.sizing.plot import plot_plan
 
         plot_plan(plan, plot)
+
+
+def _apply(apply_to: StackTarget | None, apply_text: Applied | None) -> None:
+    """Write --apply-to, last: the stack file changes only when every other output was written."""
     if apply_to is None:
         return
     if apply_text is None:
@@ -195,13 +198,14 @@ def size(
         document = plan.model_dump(mode="json")
         apply_text = target.updated(plan) if target is not None and plan.unserved == 0 else None
 
-        # Everything computed: now write.
+        # Everything computed: now write, the plot first (a device may refuse it only now), the stack file last.
+        _plot(plan, plot)
         if chosen == SizeFormat.json:
             emit(json.dumps(document, indent=2) + "\n", out)
         else:
             _render_table(plan, console)
             _flush(console, out)
-        _write_outputs(plan, plot, target, apply_text)
+        _apply(target, apply_text)
     except InputError as err:
         raise fail_input(err) from None
     raise typer.Exit(EXIT_VIOLATION if plan.unserved > 0 else EXIT_OK)

@@ -224,3 +224,13 @@ def test_an_unchanged_file_is_written_under_the_lock(tmp_path: Path) -> None:
     path, _ = _plain(tmp_path)
     StackTarget.open(path).write(STACK.replace("max: 8", "max: 4"))
     assert _spot_max(path) == 4 and sorted(p.name for p in tmp_path.iterdir()) == ["Pulumi.x.yaml"]
+
+
+def test_a_plot_the_disk_refuses_leaves_out_and_the_stack_unwritten(tmp_path: Path, size_args) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("/dev/full is a Linux device")
+    path, _ = _plain(tmp_path)
+    out = tmp_path / "plan.json"
+    result = invoke(*size_args, "--out", str(out), "--plot", "/dev/full", "--apply-to", str(path))
+    assert result.exit_code == 2 and result.output.startswith("error: /dev/full: "), result.output
+    assert not out.exists() and path.read_text() == STACK
