@@ -20,9 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gpufabric.cli.check import evaluate_full  # noqa: E402
 from gpufabric.offline import plan_stack  # noqa: E402
 from gpufabric.spec import load_stack_file, stack_file  # noqa: E402
+from policies.engine import evaluate_full  # noqa: E402
 
 
 def _ref(provider: str, i: int) -> str:

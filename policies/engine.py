@@ -13,12 +13,73 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from policies.config import PolicyConfigError, ResolvedConfig, resolve
 from policies.model import STACK_TYPE, Enforcement, Pack, Res, Rule, RuleInfo, StackContext, Violation, sort_key
 
 LEVELS = {e.value for e in Enforcement}
+PROJECT = "gpufabric"
+
+
+class PlannedStack(Protocol):
+    """What the runner needs of an offline plan (gpufabric.offline.Plan), without depending on the engine."""
+
+    stack: str
+    config: Mapping[str, Any]
+    resources: Sequence[Mapping[str, Any]]
+
+
+def stack_urn(stack: str, project: str = PROJECT) -> str:
+    """The URN Pulumi gives a stack's root resource, where stack-level violations are reported."""
+    return f"urn:pulumi:{stack}::{project}::{STACK_TYPE}::{project}-{stack}"
+
+
+def evaluate_full(
+    plan: PlannedStack, policy_config: Mapping[str, Any] | None = None
+) -> tuple[list[Violation], list[RuleInfo]]:
+    """Violations and the rules as evaluated, for an offline plan. PolicyConfigError on a bad policy config."""
+    context = StackContext(config=plan.config, stack_urn=stack_urn(plan.stack))
+    return evaluate(resources_from_plan(plan.resources), context, policy_config)
+
+
+def evaluate_plan(plan: PlannedStack, policy_config: Mapping[str, Any] | None = None) -> list[Violation]:
+    """Every pack's violations of an offline plan: what `gpufabric plan` lists and `gpufabric check` judges."""
+    return evaluate_full(plan, policy_config)[0]
+
+
+class SpecBreach(Protocol):
+    """A bad stack-file input that also breaks a policy rule (gpufabric.core.errors.InputError has these)."""
+
+    policy: str
+    message: str
+
+
+def spec_violations(
+    stack: str, breaches: Sequence[SpecBreach], policy_config: Mapping[str, Any] | None = None
+) -> tuple[list[Violation], list[RuleInfo]] | None:
+    """The stack-level violations of a stack file whose every problem breaks a mandatory rule, with the rules
+    as evaluated; None when any problem is plain bad input (no rule, or a rule configured below mandatory)."""
+    urn = stack_urn(stack)
+    _, rules = evaluate([], StackContext(config={}, stack_urn=urn), policy_config)
+    by_id = {r.id: r for r in rules}
+    violations = []
+    for breach in breaches:
+        rule = by_id.get(breach.policy)
+        if rule is None or rule.enforcement != Enforcement.MANDATORY.value:
+            return None
+        violations.append(
+            Violation(
+                policy=rule.id,
+                pack=rule.pack,
+                enforcement=rule.enforcement,
+                severity=rule.severity,
+                urn=urn,
+                type=STACK_TYPE,
+                message=breach.message,
+            )
+        )
+    return (violations, rules) if violations else None
 
 
 def all_packs() -> tuple[Pack, ...]:

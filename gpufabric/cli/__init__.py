@@ -1,4 +1,5 @@
-"""The `gpufabric` command. Each sub-command lives in its own module and registers itself on `app`.
+"""The `gpufabric` command. Each sub-command lives in its own module and registers itself on `app`
+(gpufabric/cli/app.py); shared option declarations live in gpufabric/cli/options.py.
 
 Exit codes, for CI: 0 ok, 1 policy violation or infeasible plan, 2 bad input.
 """
@@ -7,33 +8,10 @@ from __future__ import annotations
 
 import sys
 
-import typer
-
+from gpufabric.cli.app import EXIT_BAD_INPUT, EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.core.errors import InputError
 
-app = typer.Typer(
-    name="gpufabric",
-    help="Sovereign GPU inference fabrics: plan, check and size them offline.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
-
-
-@app.callback()
-def root() -> None:
-    """Plan a stack offline, check it against the residency and security packs, size its capacity."""
-
-
-EXIT_OK = 0
-EXIT_VIOLATION = 1
-EXIT_BAD_INPUT = 2
-
-
-def fail_input(err: InputError) -> typer.Exit:
-    """Print a bad-input error on stderr (no traceback) and return the exit to raise."""
-    print(f"error: {err.message}", file=sys.stderr)
-    return typer.Exit(EXIT_BAD_INPUT)
+__all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATION", "app", "fail_input", "main"]
 
 
 COMMANDS = ("check", "plan", "size")  # each registers itself on `app` when its module gpufabric.cli.<name> loads

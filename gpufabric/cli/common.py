@@ -1,4 +1,5 @@
-"""What several commands share: choosing the stack (`--stack` or `--config`) and running the offline plan."""
+"""What several commands share: choosing the stack (`--stack` or `--config`), running the offline plan,
+and emitting a command's output (stdout, or `--out` written atomically)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from gpufabric.core.errors import InputError
+from gpufabric.core.output import resolve_target, write_text
 from gpufabric.offline import Plan, plan_stack
 from gpufabric.spec import LoadedStack, load_stack_file, stack_file
 
@@ -37,3 +39,18 @@ def run_plan(loaded: LoadedStack, *, quiet: bool = False) -> Plan:
             loaded,
             on_resource=lambda n: status.update(f"planning stack {loaded.stack} offline: {n} resources"),
         )
+
+
+def emit(text: str, out: Path | None, option: str = "--out") -> None:
+    """`text` on stdout, or in `out` (atomically, InputError naming the path when it cannot be written)."""
+    if out is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    else:
+        write_text(out, text, option)
+
+
+def check_out(out: Path | None) -> None:
+    """Refuse an unwritable `--out` before any work (InputError naming the path); the write re-checks."""
+    if out is not None:
+        resolve_target(out, "--out")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import sys
 from collections import Counter
 from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -13,11 +13,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
-from gpufabric.cli.common import load, run_plan
+from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
+from gpufabric.cli.common import check_out, emit, load, run_plan
+from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
 from gpufabric.offline import Plan
+from policies.engine import evaluate_plan
 
 
 class PlanFormat(StrEnum):
@@ -30,40 +32,30 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 
 @app.command("plan")
 def plan_command(
-    stack: Annotated[str | None, typer.Option("--stack", "-s", help="Stack name: stacks/Pulumi.<NAME>.yaml")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="Path of any stack file")] = None,
-    fmt: Annotated[PlanFormat, typer.Option("--format", "-f", help="table for people, json for programs")] = (
-        PlanFormat.table
-    ),
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the output here instead of stdout")] = None,
+    stack: Stack = None,
+    config: Config = None,
+    fmt: Annotated[PlanFormat | None, format_option(PlanFormat)] = None,
+    out: Out = None,
 ) -> None:
     """Plan a stack offline: run the real Pulumi program under mocks and show what it would create."""
+    chosen = chosen_format(fmt, out, PlanFormat)
     try:
+        check_out(out)
         loaded = load(stack, config)
-        plan = run_plan(loaded, quiet=fmt == PlanFormat.json)
+        plan = run_plan(loaded, quiet=chosen == PlanFormat.json)
+        plan.violations = [v.to_dict() for v in evaluate_plan(plan)]
+        if chosen == PlanFormat.json:
+            emit(plan.to_json() + "\n", out)
+        elif out is None:
+            render(plan, Console(width=None if sys.stdout.isatty() else 150))
+        else:
+            console = Console(record=True, width=150, file=io.StringIO())
+            render(plan, console)
+            emit(console.export_text(), out)
     except InputError as err:
         raise fail_input(err) from None
-    plan.violations = evaluate(plan)
-    if fmt == PlanFormat.json:
-        text = plan.to_json() + "\n"
-        if out:
-            out.write_text(text, encoding="utf-8")
-        else:
-            typer.echo(text, nl=False)
-    else:
-        console = Console(record=out is not None, width=None if sys.stdout.isatty() and not out else 150)
-        render(plan, console)
-        if out:
-            out.write_text(console.export_text(), encoding="utf-8")
     mandatory = [v for v in plan.violations if v.get("enforcement") == "mandatory"]
     raise typer.Exit(EXIT_VIOLATION if mandatory else EXIT_OK)
-
-
-def evaluate(plan: Plan) -> list[dict[str, Any]]:
-    """Policy violations of the plan, as JSON objects, from the same evaluation `gpufabric check` runs."""
-    from gpufabric.cli.check import evaluate_plan
-
-    return [v.to_dict() if hasattr(v, "to_dict") else dict(v) for v in evaluate_plan(plan)]
 
 
 def tier_rows(plan: Plan) -> list[dict[str, Any]]:

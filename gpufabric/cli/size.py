@@ -1,13 +1,16 @@
 """`gpufabric size`: demand forecasts in, a capacity plan per site and tier out.
 
 Exit codes: 0 plan covers demand, 1 demand is unserved (caps bind), 2 bad input. Nothing is written
-(--out, --plot, --apply-to) unless the whole plan was computed; --apply-to writes atomically.
+(--out, --plot, --apply-to) unless the whole plan was computed; every path is checked before the solver
+runs, and every file is written atomically (gpufabric.core.output; --apply-to: gpufabric.sizing.apply).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -16,14 +19,21 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
+from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
+from gpufabric.cli.common import check_out, emit
+from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
 from gpufabric.core.files import read_yaml
+from gpufabric.core.output import resolve_target
 from gpufabric.sizing import apply as apply_mod
+from gpufabric.sizing.apply import StackTarget
 from gpufabric.sizing.demand import load_demand, load_scenarios, parse_interval
 from gpufabric.sizing.evaluate import evaluate
 from gpufabric.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
 from gpufabric.sizing.plan import Plan, build_plan
+from gpufabric.spec import load_stack_file
+
+Applied = tuple[str, str, list[str]]
 
 
 def _render_table(plan: Plan, console: Console) -> None:
@@ -62,30 +72,29 @@ def _render_table(plan: Plan, console: Console) -> None:
         console.print(f"[dim]{plan.notice}[/dim]")
 
 
-def _write_outputs(
-    plan: Plan,
-    document: dict[str, object],
-    out: Path | None,
-    plot: Path | None,
-    apply_to: Path | None,
-    apply_text: tuple[str, str, list[str]] | None,
-) -> None:
-    """Write --out, --plot and --apply-to; called only once the whole plan has been computed."""
-    if out is not None:
-        out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+class SizeFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+def _plot(plan: Plan, plot: Path | None) -> None:
     if plot is not None:
         from gpufabric.sizing.plot import plot_plan
 
         plot_plan(plan, plot)
+
+
+def _apply(apply_to: StackTarget | None, apply_text: Applied | None) -> None:
+    """Write --apply-to, last: the stack file changes only when every other output was written."""
     if apply_to is None:
         return
     if apply_text is None:
-        print(f"not applied to {apply_to}: demand is unserved, raise the binding caps first", file=sys.stderr)
+        print(f"not applied to {apply_to.path}: demand is unserved, raise the binding caps first", file=sys.stderr)
         return
     old, new, changes = apply_text
     if new != old:
-        apply_mod.write_atomic(apply_to, new)
-    print(apply_mod.diff(old, new, apply_to) or f"{apply_to}: already up to date", file=sys.stderr)
+        apply_to.write(new)
+    print(apply_mod.diff(old, new, apply_to.path) or f"{apply_to.path}: already up to date", file=sys.stderr)
     for change in changes:
         print(f"  {change}", file=sys.stderr)
 
@@ -109,13 +118,14 @@ def _load_plan(path: Path) -> Plan:
 def size(
     demand: Annotated[list[str], typer.Option("--demand", help="demand CSV, FILE[:WEIGHT]; repeat for scenarios")] = [],  # noqa: B006
     catalog: Annotated[Path | None, typer.Option(help="capacity options YAML")] = None,
-    stack: Annotated[str | None, typer.Option(help="derive options from stacks/Pulumi.NAME.yaml")] = None,
+    stack: Stack = None,
+    config: Config = None,
     profile: Annotated[Path | None, typer.Option(help="serving profile YAML (default: shipped 8B profile)")] = None,
     prices: Annotated[Path | None, typer.Option(help="price table YAML for --stack (default: shipped)")] = None,
     interval: Annotated[str, typer.Option(help="planning interval, e.g. 15m, 1h")] = "1h",
     jurisdiction: Annotated[str | None, typer.Option(help="only use options inside this jurisdiction")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="table or json")] = "table",
-    out: Annotated[Path | None, typer.Option(help="also write the JSON plan here")] = None,
+    fmt: Annotated[SizeFormat | None, format_option(SizeFormat)] = None,
+    out: Out = None,
     plot: Annotated[Path | None, typer.Option(help="write a PNG of demand vs capacity by tier")] = None,
     apply_to: Annotated[Path | None, typer.Option("--apply-to", help="write counts into this stack file")] = None,
     evaluate_csv: Annotated[Path | None, typer.Option("--evaluate", help="replay --plan on this actual demand")] = None,
@@ -125,11 +135,14 @@ def size(
     time_limit: Annotated[float, typer.Option(help="solver time limit, seconds")] = 30.0,
 ) -> None:
     """Size capacity per site and tier at the lowest cost that meets the SLO."""
-    console = Console() if sys.stdout.isatty() else Console(width=140)
+    chosen = chosen_format(fmt, out, SizeFormat)
+    console = Console() if sys.stdout.isatty() and out is None else Console(width=140, file=io.StringIO(), record=True)
     status = Console(stderr=True)
     try:
-        if fmt not in ("table", "json"):
-            raise InputError("--format", "", "table or json", repr(fmt))
+        # Every path the run will write is checked before any work, so a typo costs no solver time.
+        check_out(out)
+        if plot is not None:
+            resolve_target(plot, "--plot")
         if evaluate_csv is not None:
             if plan_path is None:
                 raise InputError("--evaluate", "", "--plan PLAN.json alongside", "no --plan")
@@ -137,29 +150,35 @@ def size(
             actual = load_demand(evaluate_csv, plan.interval_seconds)
             with status.status("Replaying the plan and solving the hindsight optimum..."):
                 result = evaluate(plan, actual).as_dict()
-            if fmt == "json":
-                print(json.dumps(result, indent=2))
+            if chosen == SizeFormat.json:
+                emit(json.dumps(result, indent=2) + "\n", out)
             else:
                 for k, v in result.items():
                     console.print(f"{k}: {v}")
+                _flush(console, out)
             raise typer.Exit(EXIT_VIOLATION if result["unserved"] > 0 else EXIT_OK)
-        if (catalog is None) == (stack is None):
+        if sum(x is not None for x in (catalog, stack, config)) != 1:
             raise InputError(
                 "gpufabric size",
                 "",
-                "exactly one of --catalog FILE or --stack NAME",
-                "both" if catalog else "neither",
+                "exactly one of --catalog FILE or --stack NAME (or --config PATH)",
+                "more than one" if catalog or stack or config else "neither",
             )
+        target = StackTarget.open(apply_to) if apply_to is not None else None
         seconds = parse_interval(interval)
         prof = load_profile(profile)
         notice = ""
         if catalog is not None:
             options = load_catalog(catalog).options
         else:
-            from gpufabric.sizing.stack import options_from_stack
+            from gpufabric.sizing.stack import options_from_spec, options_from_stack
 
             table = load_prices(prices)
-            options, _, spec = options_from_stack(stack or "", table, max_nodes)
+            if config is not None:
+                spec = load_stack_file(config).spec
+                options = options_from_spec(spec, table, str(config), max_nodes)
+            else:
+                options, _, spec = options_from_stack(stack or "", table, max_nodes)
             if jurisdiction is None:
                 jurisdiction = getattr(getattr(spec, "jurisdiction", None), "name", None)
             notice = f"prices: {table.notice} (as of {table.as_of})"
@@ -177,22 +196,23 @@ def size(
                 notice=notice,
             )
         document = plan.model_dump(mode="json")
-        apply_text = None
-        if apply_to is not None and plan.unserved == 0:
-            old, new, changes = apply_mod.updated_text(apply_to, plan)
-            apply_text = (old, new, changes)
+        apply_text = target.updated(plan) if target is not None and plan.unserved == 0 else None
+
+        # Everything computed: now write, the plot first (a device may refuse it only now), the stack file last.
+        _plot(plan, plot)
+        if chosen == SizeFormat.json:
+            emit(json.dumps(document, indent=2) + "\n", out)
+        else:
+            _render_table(plan, console)
+            _flush(console, out)
+        _apply(target, apply_text)
     except InputError as err:
         raise fail_input(err) from None
-
-    # Everything computed: now write.
-    if fmt == "json":
-        print(json.dumps(document, indent=2))
-    else:
-        _render_table(plan, console)
-    try:
-        _write_outputs(plan, document, out, plot, apply_to, apply_text)
-    except OSError as err:
-        raise fail_input(
-            InputError(str(err.filename or "output"), "", "a writable path", err.strerror or str(err))
-        ) from None
     raise typer.Exit(EXIT_VIOLATION if plan.unserved > 0 else EXIT_OK)
+
+
+def _flush(console: Console, out: Path | None) -> None:
+    """A recorded console's text to stdout or --out (a console on a terminal has printed already)."""
+    if not console.record:
+        return
+    emit(console.export_text(), out)

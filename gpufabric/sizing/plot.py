@@ -10,6 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from gpufabric.core.output import write_with  # noqa: E402
 from gpufabric.core.vocabulary import TierKind  # noqa: E402
 from gpufabric.sizing.plan import Plan  # noqa: E402
 
@@ -23,7 +24,9 @@ COLOURS = {
 
 
 def plot_plan(plan: Plan, path: Path) -> None:
-    """Write a PNG: stacked capacity (units, after spot availability) per tier, demand as a line."""
+    """Write a PNG: stacked capacity (units, after spot availability) per tier, demand as a line.
+
+    Written atomically through gpufabric.core.output (InputError naming the path when it cannot be)."""
     x = (np.array(plan.start) - plan.start[0]) / 3600.0 if plan.start else np.arange(plan.intervals)
     fig, ax = plt.subplots(figsize=(12, 4.5), dpi=100)
     bottom = np.zeros(plan.intervals)
@@ -41,5 +44,9 @@ def plot_plan(plan: Plan, path: Path) -> None:
     ax.legend(loc="upper left", ncol=6, fontsize="small")
     ax.margins(x=0)
     fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
+    suffix = Path(path).suffix.lstrip(".").lower()
+    fmt = suffix if suffix in fig.canvas.get_supported_filetypes() else "png"  # the suffix picks, PNG otherwise
+    try:
+        write_with(Path(path), lambda fh: fig.savefig(fh, format=fmt), "--plot")
+    finally:
+        plt.close(fig)

@@ -472,8 +472,8 @@ def test_unknown_escape_hatch_arg_is_an_error_at_its_key_path(plan_fabric, base_
 
 
 def test_opt_in_guardrails_carry_the_residency_tags(plan_fabric, base_fabric):
-    from gpufabric.cli.check import evaluate_plan
     from gpufabric.core.vocabulary import TAG_JURISDICTION, TAG_SITE
+    from policies.engine import evaluate_plan
 
     fabric = base_fabric()
     fabric["guardrails"] = {"aws_scp": {"target_ids": ["ou-ab12-34cd56ef"]}}
