@@ -17,11 +17,11 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATION", "app", "fail_input", "
 COMMANDS = ("check", "plan", "size")  # each registers itself on `app` when its module gpufabric.cli.<name> loads
 
 
-def _register(argv: list[str]) -> None:
+def _register(argv: list[str] | None = None) -> None:
     """Import only the command being run (start-up: `size` needs no Pulumi, `plan` no numpy); all for help."""
     import importlib
 
-    wanted = [a for a in argv[:1] if a in COMMANDS] or list(COMMANDS)
+    wanted = [a for a in (argv or [])[:1] if a in COMMANDS] or list(COMMANDS)
     for name in wanted:
         importlib.import_module(f"gpufabric.cli.{name}")
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 
 from gpufabric.core.errors import InputError
 from gpufabric.core.output import resolve_target, write_text
-from gpufabric.offline import Plan, plan_stack
 from gpufabric.spec import LoadedStack, load_stack_file, stack_file
+
+if TYPE_CHECKING:  # start-up: `size` shares these helpers and must not load Pulumi
+    from gpufabric.offline import Plan
 
 stderr = Console(stderr=True)
 
@@ -32,6 +35,8 @@ def load(stack: str | None, config: Path | None) -> LoadedStack:
 
 def run_plan(loaded: LoadedStack, *, quiet: bool = False) -> Plan:
     """The offline plan, with a spinner counting resources on stderr when a person is watching."""
+    from gpufabric.offline import plan_stack
+
     if quiet or not sys.stderr.isatty():
         return plan_stack(loaded)
     with stderr.status(f"planning stack {loaded.stack} offline ...") as status:

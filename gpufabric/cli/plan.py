@@ -19,7 +19,6 @@ from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_opti
 from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
 from gpufabric.offline import Plan
-from policies.engine import evaluate_plan
 
 
 class PlanFormat(StrEnum):
@@ -38,6 +37,8 @@ def plan_command(
     out: Out = None,
 ) -> None:
     """Plan a stack offline: run the real Pulumi program under mocks and show what it would create."""
+    from policies.engine import evaluate_plan  # start-up: loaded only when a plan is judged
+
     chosen = chosen_format(fmt, out, PlanFormat)
     try:
         check_out(out)

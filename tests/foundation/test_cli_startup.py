@@ -16,7 +16,7 @@ HEAVY = ("pulumi", "numpy", "moto", "boto3", "policies.engine")
     [
         (["size"], {"numpy"}),
         (["plan"], {"pulumi"}),
-        (["check"], {"pulumi", "policies.engine"}),
+        (["check"], {"policies.engine"}),
         (["--help"], {"pulumi", "numpy", "policies.engine"}),
     ],
     ids=["size", "plan", "check", "help-lists-all"],

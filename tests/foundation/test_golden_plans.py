@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from gpufabric.cli.plan import evaluate
 from gpufabric.offline import plan_stack
 from gpufabric.spec import load_stack_file
 from gpufabric.spec.load import stack_name_of
+from policies.engine import evaluate_plan
 from tests.goldens import assert_golden
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
@@ -28,5 +28,5 @@ def test_there_are_example_stacks_to_guard() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=[stack_name_of(p) for p in EXAMPLES])
 def test_example_stack_plan_matches_its_golden(path: Path) -> None:
     plan = plan_stack(load_stack_file(path))
-    plan.violations = evaluate(plan)
+    plan.violations = [v.to_dict() for v in evaluate_plan(plan)]
     assert_golden(f"plans/{plan.stack}.json", plan.to_json() + "\n")
