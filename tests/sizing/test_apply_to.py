@@ -234,3 +234,34 @@ def test_a_plot_the_disk_refuses_leaves_out_and_the_stack_unwritten(tmp_path: Pa
     result = invoke(*size_args, "--out", str(out), "--plot", "/dev/full", "--apply-to", str(path))
     assert result.exit_code == 2 and result.output.startswith("error: /dev/full: "), result.output
     assert not out.exists() and path.read_text() == STACK
+
+
+def _apply_in_process(path: str, value: int, barrier, results) -> None:
+    target = StackTarget.open(Path(path))
+    barrier.wait(JOIN_S)
+    try:
+        target.write(STACK.replace("max: 8", f"max: {value}"))
+        results.put((value, "written"))
+    except InputError as err:
+        results.put((value, err.message))
+
+
+def test_two_processes_at_once_lose_no_update(tmp_path: Path) -> None:
+    """The lock holds between processes too (flock, not a lock in this interpreter)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads
+    path, _ = _plain(tmp_path)
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [ctx.Process(target=_apply_in_process, args=(str(path), v, barrier, results)) for v in (1, 2)]
+    for p in procs:
+        p.start()
+    outcome = dict(results.get(timeout=JOIN_S) for _ in procs)
+    for p in procs:
+        p.join(JOIN_S)
+    assert all(p.exitcode == 0 for p in procs)
+    written = [v for v, o in outcome.items() if o == "written"]
+    assert len(written) == 1, outcome
+    (refused,) = [o for o in outcome.values() if o != "written"]
+    assert "changed since" in refused
+    assert _spot_max(path) == written[0]
