@@ -138,3 +138,21 @@ def test_a_region_missing_from_the_snapshot_is_asked_of_moto(monkeypatch) -> Non
     finally:
         snapshot.region_offerings.cache_clear()
     assert asked == ["xx-nowhere-1"]
+
+
+def test_sites_ask_and_decide_before_any_site_declares_resources(base_fabric, write_stack) -> None:
+    """Two-step sites (components/fabric.py, DeclaresLater): bad input in the last site stops the run
+    before the first site declared anything but its component and provider."""
+    from gpufabric.offline import plan_stack
+    from gpufabric.spec import load_stack_file
+
+    fabric = base_fabric()
+    second = {**fabric["sites"][0], "name": "aws-lulea"}
+    second["network"] = {"cidr": "10.41.0.0/16", "availability_zones": ["eu-north-1a"]}
+    second["tiers"] = [{"name": "a100", "kind": "reserved", "instance_types": ["p4d.24xlarge"], "count": 1}]
+    fabric["sites"].append(second)
+    counts: list[int] = []
+    with pytest.raises(InputError) as caught:
+        plan_stack(load_stack_file(write_stack(fabric, name="two-step")), on_resource=counts.append)
+    assert "aws-lulea" in caught.value.message and "p4d.24xlarge" in caught.value.message
+    assert max(counts) <= 1 + 2 * len(fabric["sites"])  # the Fabric, and per site its component and provider
