@@ -16,6 +16,18 @@ from policies.model import Res, StackContext
 RULES = {r.id: r for p in all_packs() for r in p.rules}
 KMS_EU = "arn:aws:kms:eu-north-1:123456789012:key/abc"
 KMS_US = "arn:aws:kms:us-east-1:123456789012:key/abc"
+KMS_EU_WEST = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+ACCESS_API = {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+GLOBAL = ["iam:*", "sts:*"]
+
+
+def scp(condition: dict[str, Any], not_action: list[str] = GLOBAL, effect: str = "Deny") -> dict[str, Any]:
+    statement = {"Sid": "D", "Effect": effect, "NotAction": not_action, "Resource": "*", "Condition": condition}
+    return {"type": "SERVICE_CONTROL_POLICY", "content": json.dumps({"Statement": [statement]})}
+
+
+EU_ONLY = {"StringNotEquals": {"aws:RequestedRegion": ["eu-north-1", "eu-west-1"]}}
 ECR_EU = "123456789012.dkr.ecr.eu-north-1.amazonaws.com/models/llama:3.1"
 EGRESS_STACK = {
     "gpufabric:fabric": json.dumps(
@@ -64,7 +76,7 @@ AFFINITY_US = {
     "containers": [{"name": "m", "image": ECR_EU}],
 }
 LT_GOOD = {
-    "metadataOptions": {"httpTokens": "required"},
+    "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
     "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KMS_EU}}],
     "networkInterfaces": [{"associatePublicIpAddress": "false"}],
 }
@@ -256,6 +268,168 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, dict[str, Any] 
         lt(),
         lt(metadataOptions={"httpTokens": "optional"}),
         "optional",
+        None,
+    ),
+    (
+        "imdsv2-required",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        lt(),
+        lt(metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 2}),
+        "HopLimit is 2",
+        None,
+    ),
+    (
+        "imdsv2-required",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        lt(),
+        lt(metadataOptions={"httpTokens": "required"}),
+        "HopLimit is unset",
+        None,
+    ),
+    (
+        "control-plane-logs",
+        "aws:eks/cluster:Cluster",
+        {"enabledClusterLogTypes": ALL_LOGS},
+        {"enabledClusterLogTypes": ["api", "scheduler"]},
+        "lacks audit, authenticator, controllerManager",
+        None,
+    ),
+    (
+        "control-plane-logs",
+        "aws:eks/cluster:Cluster",
+        {"enabledClusterLogTypes": ALL_LOGS},
+        {},
+        "lacks api, audit",
+        None,
+    ),
+    (
+        "eks-access-entries-only",
+        "aws:eks/cluster:Cluster",
+        {"accessConfig": ACCESS_API},
+        {"accessConfig": {**ACCESS_API, "authenticationMode": "API_AND_CONFIG_MAP"}},
+        "'API_AND_CONFIG_MAP'",
+        None,
+    ),
+    (
+        "eks-access-entries-only",
+        "aws:eks/cluster:Cluster",
+        {"accessConfig": ACCESS_API},
+        {"accessConfig": {"authenticationMode": "API"}},
+        "bootstrapClusterCreatorAdminPermissions is unset",
+        None,
+    ),
+    (
+        "eks-access-entries-only",
+        "aws:eks/cluster:Cluster",
+        {"accessConfig": ACCESS_API},
+        {},
+        "authenticationMode is unset",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        lt(),
+        lt(
+            blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": "alias/aws/ebs"}}]
+        ),
+        "AWS-managed key 'alias/aws/ebs'",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:cloudwatch/logGroup:LogGroup",
+        {"kmsKeyId": KMS_EU},
+        {"kmsKeyId": KMS_EU_WEST},
+        "key in eu-west-1, but the resource is in eu-north-1",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:eks/cluster:Cluster",
+        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KMS_EU}}},
+        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "alias/my-key"}}},
+        "alias 'alias/my-key'",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:ebs/volume:Volume",
+        {"encrypted": True, "kmsKeyId": KMS_EU},
+        {"encrypted": True, "kmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+        "is not a KMS key ARN",
+        None,
+    ),
+    (
+        "private-vpc-cidr",
+        "aws:ec2/vpc:Vpc",
+        {"cidrBlock": "100.64.0.0/16"},
+        {"cidrBlock": "169.254.0.0/16"},
+        "169.254.0.0/16 is not in a private range",
+        None,
+    ),
+    (
+        "private-vpc-cidr",
+        "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
+        {"cidrBlock": "172.31.0.0/16"},
+        {"cidrBlock": "0.0.0.0/16"},
+        "0.0.0.0/16",
+        None,
+    ),
+    (
+        "region-allowed",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        {"placement": {"availabilityZone": "eu-north-1a"}},
+        {"placement": {"availabilityZone": "us-east-1a"}},
+        "placement.availabilityZone 'us-east-1'",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp({**EU_ONLY, "ArnNotLike": {"aws:PrincipalARN": ["*"]}}),
+        "exempts principals *",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp({**EU_ONLY, "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::123456789012:role/break-glass"]}}),
+        scp({**EU_ONLY, "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/*"]}}),
+        "arn:aws:iam::*:role/*",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp({"StringNotEquals": {"aws:RequestedRegion": ["eu-north-1", "us-east-1"]}}),
+        "outside jurisdiction 'eu': us-east-1",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp(EU_ONLY, not_action=[*GLOBAL, "ec2:*"]),
+        "exempts regional actions ec2:*",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp(EU_ONLY, effect="Allow"),
+        "Effect 'Allow'",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp({**EU_ONLY, "StringNotLike": {"aws:PrincipalTag/team": "*"}}),
+        "StringNotLike aws:PrincipalTag/team",
         None,
     ),
     (
