@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gpufabric.core.aws_baseline import (
+    CNI_NAMESPACE,
+    CNI_POLICY,
+    CNI_SERVICE_ACCOUNT,
     EKS_ACCESS_ENTRIES_ONLY,
     EKS_CONTROL_PLANE_LOG_TYPES,
     PRIVATE_VPC_RANGES,
@@ -373,6 +376,93 @@ def check_private_vpc_cidr(res: Res, cfg: ResolvedConfig, stack: StackContext) -
             yield f"cidrBlock {cidr} is not in a private range ({ranges})"
 
 
+# ------------------------------------------------------------------------------------------- rule 11
+
+
+def _principal_open(principal: Any) -> bool:
+    return principal == "*" or _wildcard(as_mapping(principal).get("AWS"))
+
+
+def check_vpc_endpoint_policy(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 11a: every interface and gateway endpoint has a policy, and no statement of it allows anyone
+    everything on every resource without a condition (AWS's default full-access policy): a private VPC
+    otherwise reaches any bucket or any account's API in the region."""
+    if res.type != "aws:ec2/vpcEndpoint:VpcEndpoint":
+        return
+    if str(res.props.get("vpcEndpointType", "Gateway")) not in {"Interface", "Gateway"}:
+        return
+    policy = res.props.get("policy")
+    if not policy:
+        yield "no endpoint policy: AWS applies full access (any principal, any action, any resource)"
+        return
+    statements = _statements(policy)
+    if not statements:
+        yield "the endpoint policy is not a JSON policy document with statements"
+    for i, st in enumerate(statements):
+        if st.get("Effect") != "Allow" or st.get("Condition"):
+            continue
+        resources = as_list(st.get("Resource"))
+        unbounded = [r for r in resources if isinstance(r, str) and (r == "*" or r.endswith(":s3:::*"))]
+        if unbounded and _principal_open(st.get("Principal", "*")):
+            yield (
+                f"statement {st.get('Sid') or i} allows any principal on {', '.join(unbounded)} without a "
+                "condition (full access)"
+            )
+
+
+_CNI_POLICY_SUFFIX = f":iam::aws:policy/{CNI_POLICY}"
+
+
+def _trusts_ec2(role: Res) -> bool:
+    for st in _statements(role.props.get("assumeRolePolicy")):
+        services = as_list(as_mapping(st.get("Principal")).get("Service"))
+        if st.get("Effect") == "Allow" and any(str(s).startswith("ec2.") for s in services):
+            return True
+    return False
+
+
+def check_cni_via_pod_identity(
+    resources: Sequence[Res], cfg: ResolvedConfig, stack: StackContext
+) -> Iterator[tuple[str, str]]:
+    """Rule 11b: the VPC CNI's EC2 permissions (AmazonEKS_CNI_Policy) reach only the `aws-node` service
+    account, through EKS Pod Identity: never the node role, which every process on a node can use."""
+    roles = {str(r.props.get("name") or r.name): r for r in resources if r.type == "aws:iam/role:Role"}
+    for res in resources:
+        if res.type == "aws:iam/role:Role" and _trusts_ec2(res):
+            if any(str(a).endswith(_CNI_POLICY_SUFFIX) for a in as_list(res.props.get("managedPolicyArns"))):
+                yield f"node role {res.name!r} carries {CNI_POLICY}: every pod on its nodes gets it", res.urn
+        elif res.type in ATTACHMENT_TYPES and str(res.props.get("policyArn", "")).endswith(_CNI_POLICY_SUFFIX):
+            role = roles.get(str(res.props.get("role")))
+            if role is not None and _trusts_ec2(role):
+                yield f"attaches {CNI_POLICY} to node role {role.name!r}: every pod on its nodes gets it", res.urn
+    addons = [r for r in resources if r.type == "aws:eks/addon:Addon"]
+    associated = {
+        str(r.props.get("clusterName"))
+        for r in resources
+        if r.type == "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+        and r.props.get("namespace") == CNI_NAMESPACE
+        and r.props.get("serviceAccount") == CNI_SERVICE_ACCOUNT
+    }
+    agents = {str(a.props.get("clusterName")) for a in addons if a.props.get("addonName") == "eks-pod-identity-agent"}
+    for addon in addons:
+        if addon.props.get("addonName") != "vpc-cni":
+            continue
+        cluster = str(addon.props.get("clusterName"))
+        own = [
+            a
+            for a in as_list(addon.props.get("podIdentityAssociations"))
+            if as_mapping(a).get("serviceAccount") == CNI_SERVICE_ACCOUNT and as_mapping(a).get("roleArn")
+        ]
+        if not own and cluster not in associated:
+            yield (
+                f"vpc-cni on cluster {cluster!r} has no Pod Identity association for "
+                f"{CNI_NAMESPACE}/{CNI_SERVICE_ACCOUNT}",
+                addon.urn,
+            )
+        if cluster not in agents:
+            yield f"cluster {cluster!r} has no eks-pod-identity-agent add-on: Pod Identity cannot work", addon.urn
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="private-control-plane",
@@ -484,6 +574,28 @@ RULES: tuple[Rule, ...] = (
         severity=Severity.HIGH,
         remediation="Set `network.cidr` to a private range and remove cidr_block from vpc_args.",
         check=check_private_vpc_cidr,
+    ),
+    Rule(
+        id="vpc-endpoint-policy",
+        number=11,
+        pack=PACK,
+        description="Every interface and gateway VPC endpoint has a least-privilege policy, not AWS's "
+        "full-access default (which lets a private VPC reach any bucket or account in the region).",
+        severity=Severity.HIGH,
+        remediation="Give the endpoint a policy bounded by a condition (aws:PrincipalAccount / "
+        "aws:ResourceAccount) or by named resources; the components do (gpufabric.decide.iam).",
+        check=check_vpc_endpoint_policy,
+    ),
+    Rule(
+        id="cni-via-pod-identity",
+        number=11,
+        pack=PACK,
+        description="The VPC CNI gets AmazonEKS_CNI_Policy through EKS Pod Identity for kube-system/aws-node, "
+        "never on the node role that every pod's node shares.",
+        severity=Severity.HIGH,
+        remediation="Detach AmazonEKS_CNI_Policy from the node role; give the vpc-cni add-on a Pod Identity "
+        "association (role trusted by pods.eks) and install the eks-pod-identity-agent add-on.",
+        check_stack=check_cni_via_pod_identity,
     ),
 )
 

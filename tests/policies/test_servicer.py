@@ -134,3 +134,16 @@ def test_tag_remediation_through_the_servicer(analyzer) -> None:
     [remediation] = response.remediations
     tags = dict(remediation.properties["tags"])
     assert tags == {"gpufabric:jurisdiction": "eu", "gpufabric:site": "s"}
+
+
+def test_cni_on_the_node_role_is_reported_through_analyze_stack(analyzer) -> None:
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    nodes = make("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(trust)}, name="nodes")
+    attachment = make(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        {"role": "nodes", "policyArn": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"},
+        name="cni",
+    )
+    [diag] = by_policy(analyzer(SECURITY).analyze_stack([nodes, attachment]))["cni-via-pod-identity"]
+    assert diag.enforcementLevel == proto.MANDATORY and "node role 'nodes'" in diag.message
+    assert diag.urn == attachment.urn
