@@ -127,8 +127,10 @@ def aws_locations(res: Res, stack: StackContext) -> list[tuple[str, str]]:
     region = aws_region(res, stack)
     if region:
         out.append(("region", region))
-    for key in ("availabilityZone",):
-        az = res.props.get(key)
+    for key, az in (
+        ("availabilityZone", res.props.get("availabilityZone")),
+        ("placement.availabilityZone", dig(res.props, "placement", "availabilityZone")),
+    ):
         m = _AWS_AZ_RE.match(az) if isinstance(az, str) else None
         if m and m.group(1) != region:
             out.append((key, m.group(1)))

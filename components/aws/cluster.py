@@ -3,7 +3,8 @@
 Bill of materials: cluster IAM role (AWS-managed cluster policy only); control-plane log group encrypted
 with the site's data key; the cluster (private endpoint, secrets encrypted with the site's secrets key, all
 control-plane logs, access entries with authentication mode API, no implicit creator admin); the node IAM
-role shared by the GPU node groups; admin access entries; the core add-ons.
+role shared by the GPU node groups (no CNI permissions); a role for the VPC CNI's `aws-node` service
+account, given through EKS Pod Identity; admin access entries; the core add-ons.
 """
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from gpufabric.core.aws_baseline import CNI_POLICY, CNI_SERVICE_ACCOUNT
 from gpufabric.core.naming import role_name_of
 from gpufabric.decide import iam
 from gpufabric.decide.passthrough import merge
 from gpufabric.spec import AwsClusterSpec
 
 ADMIN_POLICY = "AmazonEKSClusterAdminPolicy"
-ADDONS = ("vpc-cni", "kube-proxy", "coredns", "eks-pod-identity-agent")
+POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+ADDONS = ("vpc-cni", "kube-proxy", "coredns")  # after the Pod Identity agent
 
 
 class GpuCluster(pulumi.ComponentResource):
@@ -100,6 +103,19 @@ class GpuCluster(pulumi.ComponentResource):
             for policy in iam.NODE_POLICIES
         ]
 
+        # The VPC CNI's EC2 permissions go to its `aws-node` service account only, through EKS Pod Identity.
+        cni_role = aws.iam.Role(
+            f"{name}-vpc-cni", assume_role_policy=iam.assume_role_policy(account, "pods.eks"), opts=child
+        )
+        self.node_policies.append(  # nodes only become Ready once the CNI has its permissions
+            aws.iam.RolePolicyAttachment(
+                f"{name}-vpc-cni-{CNI_POLICY}",
+                role=cni_role.name,
+                policy_arn=account.managed_policy(CNI_POLICY),
+                opts=child,
+            )
+        )
+
         for arn in spec.admin_role_arns:
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{role_name_of(arn)}",
@@ -116,8 +132,22 @@ class GpuCluster(pulumi.ComponentResource):
                 access_scope={"type": "cluster"},
                 opts=child,
             )
+        agent = aws.eks.Addon(
+            f"{name}-{POD_IDENTITY_AGENT}", cluster_name=self.cluster.name, addon_name=POD_IDENTITY_AGENT, opts=child
+        )
         for addon in ADDONS:
-            aws.eks.Addon(f"{name}-{addon}", cluster_name=self.cluster.name, addon_name=addon, opts=child)
+            pod_identity = (
+                {"pod_identity_associations": [{"role_arn": cni_role.arn, "service_account": CNI_SERVICE_ACCOUNT}]}
+                if addon == "vpc-cni"
+                else {}
+            )
+            aws.eks.Addon(
+                f"{name}-{addon}",
+                cluster_name=self.cluster.name,
+                addon_name=addon,
+                **pod_identity,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[agent]),
+            )
 
         self.register_outputs(
             {

@@ -2,8 +2,9 @@
 
 Bill of materials: VPC; one private subnet and route table per AZ (CIDRs planned by AZ name); interface
 endpoints for ECR, STS, EC2, ELB, CloudWatch Logs, EKS and EKS auth, and an S3 gateway endpoint; VPC flow
-logs to a log group encrypted with the site's key; the default security group closed. Only with
-`egress: nat`: an internet gateway, a public subnet and a NAT gateway per AZ.
+logs to a log group encrypted with the site's key; the default security group closed; the default network
+ACL declared (gpufabric.decide.nacl); every endpoint with a least-privilege policy (gpufabric.decide.iam).
+Only with `egress: nat`: an internet gateway, a public subnet and a NAT gateway per AZ.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import facts
-from gpufabric.decide import iam
+from gpufabric.core.aws_baseline import aws_owned_node_buckets
+from gpufabric.decide import iam, nacl
 from gpufabric.decide.aws import GATEWAY_ENDPOINTS, INTERFACE_ENDPOINTS
 from gpufabric.decide.network import SubnetPlan
 from gpufabric.decide.passthrough import merge
@@ -55,6 +57,14 @@ class PrivateNetwork(pulumi.ComponentResource):
             opts=child,
         )
         aws.ec2.DefaultSecurityGroup(f"{name}-default-closed", vpc_id=self.vpc.id, ingress=[], egress=[], opts=child)
+        # Every subnet uses the default network ACL; declaring it makes its rules ours, so drift shows in a plan.
+        aws.ec2.DefaultNetworkAcl(
+            f"{name}-default-acl",
+            default_network_acl_id=self.vpc.default_network_acl_id,
+            ingress=[rule.args() for rule in nacl.ingress(spec.cidr)],
+            egress=[rule.args() for rule in nacl.egress()],
+            opts=child,
+        )
 
         self.subnet_ids = {}
         route_tables: dict[str, aws.ec2.RouteTable] = {}
@@ -108,6 +118,7 @@ class PrivateNetwork(pulumi.ComponentResource):
                 private_dns_enabled=True,
                 subnet_ids=list(self.subnet_ids.values()),
                 security_group_ids=[endpoint_sg.id],
+                policy=iam.interface_endpoint_policy(account, service),
                 opts=child,
             )
         for service in GATEWAY_ENDPOINTS:
@@ -117,6 +128,7 @@ class PrivateNetwork(pulumi.ComponentResource):
                 service_name=facts.endpoint_service(provider, service, "Gateway"),
                 vpc_endpoint_type="Gateway",
                 route_table_ids=[t.id for t in route_tables.values()],
+                policy=iam.s3_gateway_endpoint_policy(account, aws_owned_node_buckets(region)),
                 opts=child,
             )
 

@@ -13,50 +13,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-# Global services (single endpoint, usually us-east-1) that a region deny must not block. KMS and ACM are
-# regional and deliberately absent: keys are residency-relevant and must be created in-jurisdiction.
-GLOBAL_SERVICE_ACTIONS: tuple[str, ...] = (
-    "a4b:*",
-    "account:*",
-    "aws-marketplace-management:*",
-    "aws-marketplace:*",
-    "aws-portal:*",
-    "billing:*",
-    "budgets:*",
-    "ce:*",
-    "chime:*",
-    "cloudfront:*",
-    "config:*",
-    "cur:*",
-    "directconnect:*",
-    "ec2:DescribeRegions",
-    "ec2:DescribeTransitGateways",
-    "ec2:DescribeVpnGateways",
-    "fms:*",
-    "globalaccelerator:*",
-    "health:*",
-    "iam:*",
-    "importexport:*",
-    "invoicing:*",
-    "networkmanager:*",
-    "organizations:*",
-    "pricing:*",
-    "route53:*",
-    "route53domains:*",
-    "s3:GetAccountPublic*",
-    "s3:ListAllMyBuckets",
-    "s3:ListMultiRegionAccessPoints",
-    "s3:PutAccountPublic*",
-    "shield:*",
-    "sts:*",
-    "support:*",
-    "tax:*",
-    "trustedadvisor:*",
-    "waf-regional:*",
-    "waf:*",
-    "wafv2:*",
-    "wellarchitected:*",
-)
+from gpufabric.core.aws_baseline import GLOBAL_SERVICE_ACTIONS, SCP_PRINCIPAL_KEY, SCP_REGION_KEY
 
 SCP_MAX_CHARS = 5120  # AWS Organizations limit on an SCP document
 GCP_CONSTRAINT = "gcp.resourceLocations"
@@ -68,10 +25,10 @@ def region_deny_scp(allowed_regions: Iterable[str], exempt_role_arns: Iterable[s
     regions = sorted(set(allowed_regions))
     if not regions:
         raise ValueError("a region-deny SCP needs at least one allowed region")
-    condition: dict[str, Any] = {"StringNotEquals": {"aws:RequestedRegion": regions}}
+    condition: dict[str, Any] = {"StringNotEquals": {SCP_REGION_KEY: regions}}
     exempt = sorted(set(exempt_role_arns))
     if exempt:
-        condition["ArnNotLike"] = {"aws:PrincipalARN": exempt}
+        condition["ArnNotLike"] = {SCP_PRINCIPAL_KEY: exempt}
     return {
         "Version": "2012-10-17",
         "Statement": [

@@ -51,7 +51,72 @@ def assume_role_policy(account: Account, service: str) -> str:
 
 
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
-NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonEKS_CNI_Policy")
+# The node role carries no AmazonEKS_CNI_Policy: the VPC CNI gets it through EKS Pod Identity (a role trusted by
+# `assume_role_policy(account, "pods.eks")`), so that not every process on a node can rewire the VPC's interfaces.
+NODE_POLICIES = ("AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly")
+
+
+# S3 actions the nodes and workloads of a site need on the account's own buckets (models in, artifacts out).
+OWN_BUCKET_ACTIONS = (
+    "s3:AbortMultipartUpload",
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:ListMultipartUploadParts",
+    "s3:PutObject",
+)
+
+
+def interface_endpoint_policy(account: Account, service: str) -> str:
+    """An interface endpoint's policy: only principals of this account may use it (stolen credentials of
+    another account cannot carry data out through it). STS also lets web-identity tokens assume roles of
+    this account (an unsigned call, so it carries no principal account)."""
+    statements: list[dict] = [
+        {
+            "Sid": "ThisAccountsPrincipalsOnly",
+            "Effect": "Allow",
+            "Principal": "*",
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": account.account_id}},
+        }
+    ]
+    if service == "sts":
+        statements.append(
+            {
+                "Sid": "WebIdentityIntoThisAccountsRoles",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Resource": f"arn:{account.partition}:iam::{account.account_id}:role/*",
+            }
+        )
+    return _doc(statements)
+
+
+def s3_gateway_endpoint_policy(account: Account, aws_owned_buckets: tuple[str, ...]) -> str:
+    """The S3 gateway endpoint's policy: the account's own buckets (by `aws:ResourceAccount`), plus read
+    access to the AWS-owned buckets the nodes need (ECR's image-layer bucket). Any other bucket in the
+    region, someone else's above all, is unreachable from the VPC."""
+    return _doc(
+        [
+            {
+                "Sid": "ThisAccountsBuckets",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": list(OWN_BUCKET_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceAccount": account.account_id}},
+            },
+            {
+                "Sid": "AwsOwnedBucketsNodesRead",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [f"arn:{account.partition}:s3:::{b}/*" for b in aws_owned_buckets],
+            },
+        ]
+    )
 
 
 def flow_logs_policy(log_group_arn: str) -> str:

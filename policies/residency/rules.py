@@ -6,10 +6,13 @@ what is allowed, so a reader of a CI log can act without opening this file.
 
 from __future__ import annotations
 
+import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from gpufabric.core.aws_baseline import GLOBAL_SERVICE_ACTIONS, SCP_PRINCIPAL_KEY, SCP_REGION_KEY
 from gpufabric.core.jurisdictions import jurisdiction_of
 from gpufabric.core.vocabulary import LABEL_REGION, TAG_JURISDICTION
 from policies.config import ResolvedConfig
@@ -296,6 +299,81 @@ def fix_tags(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Mapping[str,
     return props
 
 
+# ------------------------------------------------------------------------------------------- rule 10
+
+SCP_TYPE = "aws:organizations/policy:Policy"
+GCP_ORG_POLICY_TYPE = "gcp:orgpolicy/policy:Policy"
+# An exemption names one role: `arn:<partition>:iam::<account or *>:role/<path/name>`, no wildcard in the name.
+_EXEMPT_ROLE_RE = re.compile(r"^arn:[a-z-]+:iam::(\d{12}|\*):role/[^*?]+$")
+
+
+def _scp_statements(content: Any) -> list[Mapping[str, Any]] | None:
+    if isinstance(content, str):
+        try:
+            content = json.loads(content)
+        except ValueError:
+            return None
+    return [as_mapping(s) for s in as_list(as_mapping(content).get("Statement"))]
+
+
+def _region_deny_problems(st: Mapping[str, Any], cfg: ResolvedConfig) -> Iterator[str]:
+    """What makes one region-deny statement weaker than the one gpufabric decides."""
+    sid = st.get("Sid") or "region deny"
+    if st.get("Effect") != "Deny":
+        yield f"statement {sid!r} has Effect {st.get('Effect')!r}, expected 'Deny'"
+    if as_list(st.get("Resource")) != ["*"]:
+        yield f"statement {sid!r} covers only resources {as_list(st.get('Resource'))}, expected '*'"
+    if st.get("Action") is not None:
+        yield f"statement {sid!r} denies only the listed Action, expected NotAction of the global services"
+    extra = sorted({str(a) for a in as_list(st.get("NotAction"))} - set(GLOBAL_SERVICE_ACTIONS))
+    if extra:
+        yield f"statement {sid!r} exempts regional actions {', '.join(extra)} (NotAction beyond the global services)"
+    condition = as_mapping(st.get("Condition"))
+    regions = [str(r) for r in as_list(as_mapping(condition.get("StringNotEquals")).get(SCP_REGION_KEY))]
+    if not regions:
+        yield f"statement {sid!r} does not deny by StringNotEquals {SCP_REGION_KEY}"
+    outside = sorted(r for r in regions if not cfg.allows_aws(r))
+    if outside:
+        yield f"statement {sid!r} allows regions outside jurisdiction {cfg.jurisdiction!r}: {', '.join(outside)}"
+    for operator, keys in condition.items():
+        for key, values in as_mapping(keys).items():
+            if key == SCP_REGION_KEY:
+                continue
+            if key != SCP_PRINCIPAL_KEY or operator not in {"ArnNotLike", "ArnNotEquals"}:
+                yield f"statement {sid!r} adds condition {operator} {key}, which can exempt anyone"
+                continue
+            broad = [str(v) for v in as_list(values) if not _EXEMPT_ROLE_RE.match(str(v))]
+            if broad:
+                yield f"statement {sid!r} exempts principals {', '.join(broad)}: the SCP no longer binds them all"
+
+
+def check_guardrails(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 10: a region-deny SCP (one that conditions on aws:RequestedRegion) stays intact: a Deny on every
+    resource and every non-global action, for the jurisdiction's regions only, exempting only named roles;
+    a GCP resource-locations policy does not allow everything."""
+    if res.type == SCP_TYPE and res.props.get("type", "SERVICE_CONTROL_POLICY") == "SERVICE_CONTROL_POLICY":
+        content = res.props.get("content")
+        statements = _scp_statements(content)
+        if statements is None:
+            yield "SCP content is not a JSON policy document"
+            return
+        if SCP_REGION_KEY not in json.dumps(content if not isinstance(content, str) else json.loads(content)):
+            return  # not a region guardrail
+        if cfg.jurisdiction is None:
+            yield NO_JURISDICTION
+            return
+        for st in statements:
+            if SCP_REGION_KEY in json.dumps(st):
+                yield from _region_deny_problems(st, cfg)
+    elif res.type == GCP_ORG_POLICY_TYPE and str(res.props.get("name", "")).endswith("gcp.resourceLocations"):
+        for i, rule in enumerate(as_list(dig(res.props, "spec", "rules"))):
+            rule = as_mapping(rule)
+            if str(rule.get("allowAll", "")).upper() == "TRUE" or rule.get("allowAll") is True:
+                yield f"spec.rules[{i}].allowAll lets resources be created in any location"
+            if str(rule.get("enforce", "")).upper() == "FALSE" or rule.get("enforce") is False:
+                yield f"spec.rules[{i}].enforce is false"
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="region-allowed",
@@ -365,6 +443,18 @@ RULES: tuple[Rule, ...] = (
         check=check_tags,
         fix=fix_tags,
         config_keys=("jurisdiction", "requiredTags", "tagValues"),
+    ),
+    Rule(
+        id="guardrails-intact",
+        number=10,
+        pack=PACK,
+        description="The region-deny SCP (and GCP resource-locations policy) is not neutered: it denies every "
+        "non-global action outside the jurisdiction's regions and exempts only named roles.",
+        severity=Severity.CRITICAL,
+        remediation="List only specific break-glass role ARNs in guardrails.aws_scp.exempt_role_arns (no `*`); "
+        "do not edit the SCP document.",
+        check=check_guardrails,
+        config_keys=LOCATION_KEYS,
     ),
 )
 

@@ -8,9 +8,19 @@ weakening (an escape hatch, an opted-in option) loud.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from gpufabric.core.aws_baseline import (
+    CNI_NAMESPACE,
+    CNI_POLICY,
+    CNI_SERVICE_ACCOUNT,
+    EKS_ACCESS_ENTRIES_ONLY,
+    EKS_CONTROL_PLANE_LOG_TYPES,
+    PRIVATE_VPC_RANGES,
+    is_private_vpc_cidr,
+)
 from gpufabric.core.jurisdictions import jurisdiction_of
 from gpufabric.core.vocabulary import TAG_SITE
 from policies.config import ResolvedConfig, egress_sites
@@ -225,11 +235,24 @@ def check_cmk_encryption(res: Res, cfg: ResolvedConfig, stack: StackContext) -> 
 
 
 def check_imdsv2(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
-    """Rule 8a: instance metadata only through IMDSv2 session tokens (stops SSRF credential theft)."""
+    """Rule 8a: instance metadata only through IMDSv2 session tokens (stops SSRF credential theft), with a
+    response hop limit of 1 so that a container (one hop further) cannot reach the node's credentials."""
     if res.type in {"aws:ec2/launchTemplate:LaunchTemplate", "aws:ec2/instance:Instance"}:
         tokens = dig(res.props, "metadataOptions", "httpTokens")
         if tokens != "required":
             yield f"metadataOptions.httpTokens is {tokens or 'unset'!s}, expected 'required' (IMDSv2 only)"
+        hops = dig(res.props, "metadataOptions", "httpPutResponseHopLimit")
+        if hops is None and res.type == "aws:ec2/launchTemplate:LaunchTemplate":
+            yield "metadataOptions.httpPutResponseHopLimit is unset (EKS node groups then default to 2), expected 1"
+        elif hops is not None and _number(hops) != 1:
+            yield f"metadataOptions.httpPutResponseHopLimit is {hops}, expected 1 (pods must not reach IMDS)"
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
 
 
 IAM_DOCUMENT_TYPES = {
@@ -285,6 +308,159 @@ def check_iam_wildcards(res: Res, cfg: ResolvedConfig, stack: StackContext) -> I
                 yield f"{where} statement {st.get('Sid') or i} allows every action on every resource"
             elif st.get("NotAction") is not None:
                 yield f"{where} statement {st.get('Sid') or i} allows NotAction on every resource"
+
+
+# ------------------------------------------------------------------------------------------- rule 10
+
+
+def check_control_plane_logs(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 10a: every EKS control-plane log type goes to CloudWatch (audit and authenticator above all)."""
+    if res.type == "aws:eks/cluster:Cluster":
+        enabled = {str(t) for t in as_list(res.props.get("enabledClusterLogTypes"))}
+        missing = [t for t in EKS_CONTROL_PLANE_LOG_TYPES if t not in enabled]
+        if missing:
+            expected = ", ".join(EKS_CONTROL_PLANE_LOG_TYPES)
+            yield f"enabledClusterLogTypes lacks {', '.join(missing)} (expected all of {expected})"
+
+
+def check_eks_access_entries(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 10b: cluster access through EKS access entries only (auditable in the EKS API), and no implicit
+    cluster-admin for whoever created the cluster."""
+    if res.type != "aws:eks/cluster:Cluster":
+        return
+    access = as_mapping(res.props.get("accessConfig"))
+    mode = access.get("authenticationMode")
+    if mode != EKS_ACCESS_ENTRIES_ONLY:
+        state = f"{mode!r}" if mode else "unset (AWS defaults it to CONFIG_MAP)"
+        yield f"accessConfig.authenticationMode is {state}, expected {EKS_ACCESS_ENTRIES_ONLY!r} (access entries only)"
+    bootstrap = access.get("bootstrapClusterCreatorAdminPermissions")
+    if bootstrap is None or truthy(bootstrap):
+        state = "unset (AWS defaults it to true)" if bootstrap is None else "true"
+        yield (
+            f"accessConfig.bootstrapClusterCreatorAdminPermissions is {state}: "
+            "the cluster's creator gets implicit cluster-admin"
+        )
+
+
+_KEY_ARN_RE = re.compile(r"^arn:[a-z-]+:kms:([a-z0-9-]+):(\d{12}):key/[A-Za-z0-9-]+$")
+_MANAGED_ALIAS_RE = re.compile(r"(^|:)alias/aws/")
+
+
+def check_site_key(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 10c: data at rest is encrypted with the site's own KMS key, referenced by its key ARN in the
+    site's region: not an AWS-managed key (alias/aws/ebs, ...), which the account cannot restrict or audit
+    per use, not an alias that may point anywhere, and not a key from another region. A missing key is
+    cmk-encryption's finding, not repeated here."""
+    if res.package != "aws" or res.type == "aws:kms/key:Key":
+        return
+    region = aws_region(res, stack)
+    for what, key in _key_refs(res):
+        if not key or not isinstance(key, str):
+            continue  # no customer key at all: cmk-encryption reports it (once)
+        elif _MANAGED_ALIAS_RE.search(key):
+            yield f"{what}: encrypted with the AWS-managed key {key!r} instead of the site's key"
+        elif "alias/" in key:
+            yield f"{what}: key given as alias {key!r}, which can be re-pointed; expected the site key's ARN"
+        elif (m := _KEY_ARN_RE.match(key)) is None:
+            yield f"{what}: key {key!r} is not a KMS key ARN; expected the site key's ARN"
+        elif region and m.group(1) != region:
+            yield f"{what}: key in {m.group(1)}, but the resource is in {region}; expected the site's key"
+
+
+def check_private_vpc_cidr(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 10d: VPC address space is private (RFC 1918 or 100.64.0.0/10), whichever path set it."""
+    if res.type in {"aws:ec2/vpc:Vpc", "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation"}:
+        cidr = res.props.get("cidrBlock")
+        if isinstance(cidr, str) and not is_private_vpc_cidr(cidr):
+            ranges = ", ".join(str(r) for r in PRIVATE_VPC_RANGES)
+            yield f"cidrBlock {cidr} is not in a private range ({ranges})"
+
+
+# ------------------------------------------------------------------------------------------- rule 11
+
+
+def _principal_open(principal: Any) -> bool:
+    return principal == "*" or _wildcard(as_mapping(principal).get("AWS"))
+
+
+def check_vpc_endpoint_policy(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Rule 11a: every interface and gateway endpoint has a policy, and no statement of it allows anyone
+    everything on every resource without a condition (AWS's default full-access policy): a private VPC
+    otherwise reaches any bucket or any account's API in the region."""
+    if res.type != "aws:ec2/vpcEndpoint:VpcEndpoint":
+        return
+    if str(res.props.get("vpcEndpointType", "Gateway")) not in {"Interface", "Gateway"}:
+        return
+    policy = res.props.get("policy")
+    if not policy:
+        yield "no endpoint policy: AWS applies full access (any principal, any action, any resource)"
+        return
+    statements = _statements(policy)
+    if not statements:
+        yield "the endpoint policy is not a JSON policy document with statements"
+    for i, st in enumerate(statements):
+        if st.get("Effect") != "Allow" or st.get("Condition"):
+            continue
+        resources = as_list(st.get("Resource"))
+        unbounded = [r for r in resources if isinstance(r, str) and (r == "*" or r.endswith(":s3:::*"))]
+        if unbounded and _principal_open(st.get("Principal", "*")):
+            yield (
+                f"statement {st.get('Sid') or i} allows any principal on {', '.join(unbounded)} without a "
+                "condition (full access)"
+            )
+
+
+_CNI_POLICY_SUFFIX = f":iam::aws:policy/{CNI_POLICY}"
+
+
+def _trusts_ec2(role: Res) -> bool:
+    for st in _statements(role.props.get("assumeRolePolicy")):
+        services = as_list(as_mapping(st.get("Principal")).get("Service"))
+        if st.get("Effect") == "Allow" and any(str(s).startswith("ec2.") for s in services):
+            return True
+    return False
+
+
+def check_cni_via_pod_identity(
+    resources: Sequence[Res], cfg: ResolvedConfig, stack: StackContext
+) -> Iterator[tuple[str, str]]:
+    """Rule 11b: the VPC CNI's EC2 permissions (AmazonEKS_CNI_Policy) reach only the `aws-node` service
+    account, through EKS Pod Identity: never the node role, which every process on a node can use."""
+    roles = {str(r.props.get("name") or r.name): r for r in resources if r.type == "aws:iam/role:Role"}
+    for res in resources:
+        if res.type == "aws:iam/role:Role" and _trusts_ec2(res):
+            if any(str(a).endswith(_CNI_POLICY_SUFFIX) for a in as_list(res.props.get("managedPolicyArns"))):
+                yield f"node role {res.name!r} carries {CNI_POLICY}: every pod on its nodes gets it", res.urn
+        elif res.type in ATTACHMENT_TYPES and str(res.props.get("policyArn", "")).endswith(_CNI_POLICY_SUFFIX):
+            role = roles.get(str(res.props.get("role")))
+            if role is not None and _trusts_ec2(role):
+                yield f"attaches {CNI_POLICY} to node role {role.name!r}: every pod on its nodes gets it", res.urn
+    addons = [r for r in resources if r.type == "aws:eks/addon:Addon"]
+    associated = {
+        str(r.props.get("clusterName"))
+        for r in resources
+        if r.type == "aws:eks/podIdentityAssociation:PodIdentityAssociation"
+        and r.props.get("namespace") == CNI_NAMESPACE
+        and r.props.get("serviceAccount") == CNI_SERVICE_ACCOUNT
+    }
+    agents = {str(a.props.get("clusterName")) for a in addons if a.props.get("addonName") == "eks-pod-identity-agent"}
+    for addon in addons:
+        if addon.props.get("addonName") != "vpc-cni":
+            continue
+        cluster = str(addon.props.get("clusterName"))
+        own = [
+            a
+            for a in as_list(addon.props.get("podIdentityAssociations"))
+            if as_mapping(a).get("serviceAccount") == CNI_SERVICE_ACCOUNT and as_mapping(a).get("roleArn")
+        ]
+        if not own and cluster not in associated:
+            yield (
+                f"vpc-cni on cluster {cluster!r} has no Pod Identity association for "
+                f"{CNI_NAMESPACE}/{CNI_SERVICE_ACCOUNT}",
+                addon.urn,
+            )
+        if cluster not in agents:
+            yield f"cluster {cluster!r} has no eks-pod-identity-agent add-on: Pod Identity cannot work", addon.urn
 
 
 RULES: tuple[Rule, ...] = (
@@ -356,6 +532,70 @@ RULES: tuple[Rule, ...] = (
         severity=Severity.CRITICAL,
         remediation="Grant the specific actions and resource ARNs the role needs (least privilege).",
         check=check_iam_wildcards,
+    ),
+    Rule(
+        id="control-plane-logs",
+        number=10,
+        pack=PACK,
+        description="EKS clusters send every control-plane log type (api, audit, authenticator, "
+        "controllerManager, scheduler) to CloudWatch.",
+        severity=Severity.MEDIUM,
+        remediation="Remove enabled_cluster_log_types from cluster_args and keep `cluster.log_types` at its "
+        "default (all five types).",
+        check=check_control_plane_logs,
+    ),
+    Rule(
+        id="eks-access-entries-only",
+        number=10,
+        pack=PACK,
+        description="EKS clusters authenticate through access entries only (authentication mode API), with "
+        "no implicit cluster-admin for the cluster's creator.",
+        severity=Severity.HIGH,
+        remediation="Remove access_config from cluster_args; grant administrators through "
+        "`cluster.admin_role_arns` (access entries).",
+        check=check_eks_access_entries,
+    ),
+    Rule(
+        id="site-key-encryption",
+        number=10,
+        pack=PACK,
+        description="Volumes, secrets, logs and repositories are encrypted with the site's own KMS key (by "
+        "key ARN, in the site's region), never an AWS-managed key or an alias.",
+        severity=Severity.HIGH,
+        remediation="Drop kms_key_id / key_arn overrides from the escape hatches: the components use the "
+        "site's data and secrets keys.",
+        check=check_site_key,
+    ),
+    Rule(
+        id="private-vpc-cidr",
+        number=10,
+        pack=PACK,
+        description="VPC address space is private (RFC 1918 or 100.64.0.0/10).",
+        severity=Severity.HIGH,
+        remediation="Set `network.cidr` to a private range and remove cidr_block from vpc_args.",
+        check=check_private_vpc_cidr,
+    ),
+    Rule(
+        id="vpc-endpoint-policy",
+        number=11,
+        pack=PACK,
+        description="Every interface and gateway VPC endpoint has a least-privilege policy, not AWS's "
+        "full-access default (which lets a private VPC reach any bucket or account in the region).",
+        severity=Severity.HIGH,
+        remediation="Give the endpoint a policy bounded by a condition (aws:PrincipalAccount / "
+        "aws:ResourceAccount) or by named resources; the components do (gpufabric.decide.iam).",
+        check=check_vpc_endpoint_policy,
+    ),
+    Rule(
+        id="cni-via-pod-identity",
+        number=11,
+        pack=PACK,
+        description="The VPC CNI gets AmazonEKS_CNI_Policy through EKS Pod Identity for kube-system/aws-node, "
+        "never on the node role that every pod's node shares.",
+        severity=Severity.HIGH,
+        remediation="Detach AmazonEKS_CNI_Policy from the node role; give the vpc-cni add-on a Pod Identity "
+        "association (role trusted by pods.eks) and install the eks-pod-identity-agent add-on.",
+        check_stack=check_cni_via_pod_identity,
     ),
 )
 

@@ -153,6 +153,56 @@ def test_private_endpoints_for_images_tokens_nodes_and_logs(eu):
     assert set(gateway["com.amazonaws.eu-north-1.s3"]["inputs"]["routeTableIds"]) == tables
 
 
+def test_every_endpoint_has_a_least_privilege_policy(any_plan):
+    """No endpoint keeps AWS's full-access default: interface endpoints serve this account's principals
+    only; the S3 gateway reaches this account's buckets plus ECR's layer bucket in the site's region."""
+    for endpoint in any_plan.of_type(ENDPOINT):
+        policy = json.loads(endpoint["inputs"]["policy"])
+        by_sid = {st["Sid"]: st for st in policy["Statement"]}
+        region = endpoint["region"]
+        if endpoint["inputs"]["vpcEndpointType"] == "Gateway":
+            assert by_sid["ThisAccountsBuckets"]["Condition"] == {
+                "StringEquals": {"aws:ResourceAccount": "123456789012"}
+            }
+            assert "s3:*" not in by_sid["ThisAccountsBuckets"]["Action"]
+            assert by_sid["AwsOwnedBucketsNodesRead"]["Resource"] == [
+                f"arn:aws:s3:::prod-{region}-starport-layer-bucket/*"
+            ]
+            assert by_sid["AwsOwnedBucketsNodesRead"]["Action"] == "s3:GetObject"
+        else:
+            assert by_sid["ThisAccountsPrincipalsOnly"]["Condition"] == {
+                "StringEquals": {"aws:PrincipalAccount": "123456789012"}
+            }
+            extra = set(by_sid) - {"ThisAccountsPrincipalsOnly"}
+            assert extra == ({"WebIdentityIntoThisAccountsRoles"} if endpoint["name"].endswith("-sts") else set())
+
+
+def test_vpc_cni_permissions_reach_aws_node_through_pod_identity_only(any_plan):
+    attachments = any_plan.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+    cni = [a for a in attachments if a["inputs"]["policyArn"].endswith(":iam::aws:policy/AmazonEKS_CNI_Policy")]
+    (attachment,) = cni
+    role = any_plan.one("aws:iam/role:Role", attachment["inputs"]["role"])
+    trust = json.loads(role["inputs"]["assumeRolePolicy"])["Statement"]
+    assert [st["Principal"] for st in trust] == [{"Service": "pods.eks.amazonaws.com"}]
+    addons = {a["inputs"]["addonName"]: a for a in any_plan.of_type("aws:eks/addon:Addon")}
+    assert addons["vpc-cni"]["inputs"]["podIdentityAssociations"] == [
+        {"roleArn": f"arn:aws:iam::123456789012:role/{role['name']}", "serviceAccount": "aws-node"}
+    ]
+    assert "eks-pod-identity-agent" in addons
+
+
+def test_default_network_acl_is_declared_and_admits_only_replies_from_outside(any_plan):
+    (acl,) = any_plan.of_type("aws:ec2/defaultNetworkAcl:DefaultNetworkAcl")
+    (vpc,) = any_plan.of_type(VPC)
+    rules = {(r["protocol"], r["cidrBlock"], r["fromPort"], r["toPort"]) for r in acl["inputs"]["ingress"]}
+    assert rules == {
+        ("-1", vpc["inputs"]["cidrBlock"], 0, 0),
+        ("6", "0.0.0.0/0", 1024, 65535),
+        ("17", "0.0.0.0/0", 1024, 65535),
+    }
+    assert [(r["protocol"], r["cidrBlock"]) for r in acl["inputs"]["egress"]] == [("-1", "0.0.0.0/0")]
+
+
 def test_flow_logs_go_to_an_encrypted_log_group(any_plan):
     (flow_log,) = any_plan.of_type(FLOW_LOG)
     (vpc,) = any_plan.of_type(VPC)

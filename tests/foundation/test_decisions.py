@@ -297,6 +297,9 @@ def documents(account: iam.Account) -> list[str]:
         iam.secrets_key_policy(account),
         iam.data_key_policy(account),
         iam.flow_logs_policy(log_group),
+        iam.assume_role_policy(account, "pods.eks"),
+        iam.interface_endpoint_policy(account, "sts"),
+        iam.s3_gateway_endpoint_policy(account, (f"prod-{account.region}-starport-layer-bucket",)),
         json.dumps([account.managed_policy(p) for p in (*iam.CLUSTER_POLICIES, *iam.NODE_POLICIES)]),
         account.root,
     ]

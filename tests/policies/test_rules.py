@@ -16,6 +16,44 @@ from policies.model import Res, StackContext
 RULES = {r.id: r for p in all_packs() for r in p.rules}
 KMS_EU = "arn:aws:kms:eu-north-1:123456789012:key/abc"
 KMS_US = "arn:aws:kms:us-east-1:123456789012:key/abc"
+KMS_EU_WEST = "arn:aws:kms:eu-west-1:123456789012:key/abc"
+ALL_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+ACCESS_API = {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False}
+GLOBAL = ["iam:*", "sts:*"]
+
+
+def scp(condition: dict[str, Any], not_action: list[str] = GLOBAL, effect: str = "Deny") -> dict[str, Any]:
+    statement = {"Sid": "D", "Effect": effect, "NotAction": not_action, "Resource": "*", "Condition": condition}
+    return {"type": "SERVICE_CONTROL_POLICY", "content": json.dumps({"Statement": [statement]})}
+
+
+OWN_ACCOUNT_ONLY = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": "123456789012"}},
+            }
+        ]
+    }
+)
+FULL_ACCESS = json.dumps({"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]})
+ECR_LAYERS = json.dumps(
+    {
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::prod-eu-north-1-starport-layer-bucket/*",
+            }
+        ]
+    }
+)
+EU_ONLY = {"StringNotEquals": {"aws:RequestedRegion": ["eu-north-1", "eu-west-1"]}}
 ECR_EU = "123456789012.dkr.ecr.eu-north-1.amazonaws.com/models/llama:3.1"
 EGRESS_STACK = {
     "gpufabric:fabric": json.dumps(
@@ -64,7 +102,7 @@ AFFINITY_US = {
     "containers": [{"name": "m", "image": ECR_EU}],
 }
 LT_GOOD = {
-    "metadataOptions": {"httpTokens": "required"},
+    "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
     "blockDeviceMappings": [{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KMS_EU}}],
     "networkInterfaces": [{"associatePublicIpAddress": "false"}],
 }
@@ -259,6 +297,196 @@ CASES: list[tuple[str, str, dict[str, Any], dict[str, Any], str, dict[str, Any] 
         None,
     ),
     (
+        "imdsv2-required",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        lt(),
+        lt(metadataOptions={"httpTokens": "required", "httpPutResponseHopLimit": 2}),
+        "HopLimit is 2",
+        None,
+    ),
+    (
+        "imdsv2-required",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        lt(),
+        lt(metadataOptions={"httpTokens": "required"}),
+        "HopLimit is unset",
+        None,
+    ),
+    (
+        "control-plane-logs",
+        "aws:eks/cluster:Cluster",
+        {"enabledClusterLogTypes": ALL_LOGS},
+        {"enabledClusterLogTypes": ["api", "scheduler"]},
+        "lacks audit, authenticator, controllerManager",
+        None,
+    ),
+    (
+        "control-plane-logs",
+        "aws:eks/cluster:Cluster",
+        {"enabledClusterLogTypes": ALL_LOGS},
+        {},
+        "lacks api, audit",
+        None,
+    ),
+    (
+        "eks-access-entries-only",
+        "aws:eks/cluster:Cluster",
+        {"accessConfig": ACCESS_API},
+        {"accessConfig": {**ACCESS_API, "authenticationMode": "API_AND_CONFIG_MAP"}},
+        "'API_AND_CONFIG_MAP'",
+        None,
+    ),
+    (
+        "eks-access-entries-only",
+        "aws:eks/cluster:Cluster",
+        {"accessConfig": ACCESS_API},
+        {"accessConfig": {"authenticationMode": "API"}},
+        "bootstrapClusterCreatorAdminPermissions is unset",
+        None,
+    ),
+    (
+        "eks-access-entries-only",
+        "aws:eks/cluster:Cluster",
+        {"accessConfig": ACCESS_API},
+        {},
+        "authenticationMode is unset",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        lt(),
+        lt(
+            blockDeviceMappings=[{"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": "alias/aws/ebs"}}]
+        ),
+        "AWS-managed key 'alias/aws/ebs'",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:cloudwatch/logGroup:LogGroup",
+        {"kmsKeyId": KMS_EU},
+        {"kmsKeyId": KMS_EU_WEST},
+        "key in eu-west-1, but the resource is in eu-north-1",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:eks/cluster:Cluster",
+        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KMS_EU}}},
+        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "alias/my-key"}}},
+        "alias 'alias/my-key'",
+        None,
+    ),
+    (
+        "site-key-encryption",
+        "aws:ebs/volume:Volume",
+        {"encrypted": True, "kmsKeyId": KMS_EU},
+        {"encrypted": True, "kmsKeyId": "1234abcd-12ab-34cd-56ef-1234567890ab"},
+        "is not a KMS key ARN",
+        None,
+    ),
+    (
+        "private-vpc-cidr",
+        "aws:ec2/vpc:Vpc",
+        {"cidrBlock": "100.64.0.0/16"},
+        {"cidrBlock": "169.254.0.0/16"},
+        "169.254.0.0/16 is not in a private range",
+        None,
+    ),
+    (
+        "private-vpc-cidr",
+        "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation",
+        {"cidrBlock": "172.31.0.0/16"},
+        {"cidrBlock": "0.0.0.0/16"},
+        "0.0.0.0/16",
+        None,
+    ),
+    (
+        "region-allowed",
+        "aws:ec2/launchTemplate:LaunchTemplate",
+        {"placement": {"availabilityZone": "eu-north-1a"}},
+        {"placement": {"availabilityZone": "us-east-1a"}},
+        "placement.availabilityZone 'us-east-1'",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp({**EU_ONLY, "ArnNotLike": {"aws:PrincipalARN": ["*"]}}),
+        "exempts principals *",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp({**EU_ONLY, "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::123456789012:role/break-glass"]}}),
+        scp({**EU_ONLY, "ArnNotLike": {"aws:PrincipalARN": ["arn:aws:iam::*:role/*"]}}),
+        "arn:aws:iam::*:role/*",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp({"StringNotEquals": {"aws:RequestedRegion": ["eu-north-1", "us-east-1"]}}),
+        "outside jurisdiction 'eu': us-east-1",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp(EU_ONLY, not_action=[*GLOBAL, "ec2:*"]),
+        "exempts regional actions ec2:*",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp(EU_ONLY, effect="Allow"),
+        "Effect 'Allow'",
+        None,
+    ),
+    (
+        "guardrails-intact",
+        "aws:organizations/policy:Policy",
+        scp(EU_ONLY),
+        scp({**EU_ONLY, "StringNotLike": {"aws:PrincipalTag/team": "*"}}),
+        "StringNotLike aws:PrincipalTag/team",
+        None,
+    ),
+    (
+        "vpc-endpoint-policy",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        {"vpcEndpointType": "Interface", "policy": OWN_ACCOUNT_ONLY},
+        {"vpcEndpointType": "Interface"},
+        "no endpoint policy",
+        None,
+    ),
+    (
+        "vpc-endpoint-policy",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        {"vpcEndpointType": "Gateway", "policy": OWN_ACCOUNT_ONLY},
+        {"vpcEndpointType": "Gateway", "policy": FULL_ACCESS},
+        "allows any principal on * without a condition",
+        None,
+    ),
+    (
+        "vpc-endpoint-policy",
+        "aws:ec2/vpcEndpoint:VpcEndpoint",
+        {"policy": ECR_LAYERS},
+        {
+            "policy": json.dumps(
+                {"Statement": [{**json.loads(ECR_LAYERS)["Statement"][0], "Resource": "arn:aws:s3:::*"}]}
+            )
+        },
+        "arn:aws:s3:::*",
+        None,
+    ),
+    (
         "no-iam-wildcard",
         "aws:iam/policy:Policy",
         {"policy": json.dumps({"Statement": [{"Effect": "Allow", "Action": ["ecr:BatchGetImage"], "Resource": "*"}]})},
@@ -417,3 +645,67 @@ def test_spec_validation_and_the_residency_pack_share_the_region_rule_id() -> No
     from policies.residency.rules import RULES
 
     assert POLICY_REGION_ALLOWED in {r.id for r in RULES}
+
+
+NODE_TRUST = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]})
+POD_TRUST = json.dumps({"Statement": [{"Effect": "Allow", "Principal": {"Service": "pods.eks.amazonaws.com"}}]})
+CNI_ARN = "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+ADDON = "aws:eks/addon:Addon"
+
+
+def cni_fabric(*, cni_on: str, via_addon: bool = True, agent: bool = True, association: bool = False) -> list[Res]:
+    """A cluster's IAM and add-ons: a node role and a CNI role, the CNI policy on `cni_on`, the vpc-cni
+    add-on with (or without) its Pod Identity association, and (or not) the Pod Identity agent."""
+    pod_identity = [{"roleArn": "arn:aws:iam::123456789012:role/cni", "serviceAccount": "aws-node"}]
+    resources = [
+        make("aws:iam/role:Role", {"assumeRolePolicy": NODE_TRUST}, name="nodes"),
+        make("aws:iam/role:Role", {"assumeRolePolicy": POD_TRUST}, name="cni"),
+        make(ATTACHMENT, {"role": cni_on, "policyArn": CNI_ARN}, name="cni-policy"),
+        make(
+            ADDON,
+            {
+                "addonName": "vpc-cni",
+                "clusterName": "c",
+                **({"podIdentityAssociations": pod_identity} if via_addon else {}),
+            },
+            name="vpc-cni",
+        ),
+    ]
+    if agent:
+        resources.append(make(ADDON, {"addonName": "eks-pod-identity-agent", "clusterName": "c"}, name="agent"))
+    if association:
+        props = {"clusterName": "c", "namespace": "kube-system", "serviceAccount": "aws-node", "roleArn": "x"}
+        resources.append(make("aws:eks/podIdentityAssociation:PodIdentityAssociation", props, name="assoc"))
+    return resources
+
+
+def stack_rule(rule_id: str, resources: list[Res]) -> list[str]:
+    rule = RULES[rule_id]
+    ctx = stack()
+    assert rule.check_stack is not None
+    return [m for m, _ in rule.check_stack(resources, resolve({}, ctx, rule.config_keys), ctx)]
+
+
+@pytest.mark.parametrize(
+    ("resources", "words"),
+    [
+        (cni_fabric(cni_on="cni"), None),
+        (cni_fabric(cni_on="cni", via_addon=False, association=True), None),
+        (cni_fabric(cni_on="nodes"), "to node role 'nodes'"),
+        (cni_fabric(cni_on="cni", via_addon=False), "no Pod Identity association for kube-system/aws-node"),
+        (cni_fabric(cni_on="cni", agent=False), "no eks-pod-identity-agent add-on"),
+        (
+            [make("aws:iam/role:Role", {"assumeRolePolicy": NODE_TRUST, "managedPolicyArns": [CNI_ARN]}, name="n")],
+            "node role 'n' carries AmazonEKS_CNI_Policy",
+        ),
+    ],
+    ids=["addon-association", "separate-association", "on-node-role", "no-association", "no-agent", "inline-managed"],
+)
+def test_cni_via_pod_identity(resources: list[Res], words: str | None) -> None:
+    messages = stack_rule("cni-via-pod-identity", resources)
+    assert sdk_validate("cni-via-pod-identity", resources) == messages
+    if words is None:
+        assert messages == []
+    else:
+        assert messages and any(words in m for m in messages), messages

@@ -3,6 +3,8 @@ private API, pinned by pulumi-policy 1.21.x): enforcement levels and config beha
 
 from __future__ import annotations
 
+import json
+
 from harness import RESIDENCY, SECURITY, aws_provider, make
 from pulumi.runtime import proto
 
@@ -81,10 +83,46 @@ def test_security_pack_passes_a_secure_cluster(analyzer) -> None:
                 "resources": ["secrets"],
                 "provider": {"keyArn": "arn:aws:kms:eu-north-1:123456789012:key/k"},
             },
+            "enabledClusterLogTypes": ["api", "audit", "authenticator", "controllerManager", "scheduler"],
+            "accessConfig": {"authenticationMode": "API", "bootstrapClusterCreatorAdminPermissions": False},
         },
         provider=aws_provider(),
     )
     assert analyzer(SECURITY).analyze(eks) == []
+
+
+def test_weakened_cluster_names_each_new_rule_through_the_servicer(analyzer) -> None:
+    eks = make(
+        "aws:eks/cluster:Cluster",
+        {
+            "vpcConfig": {"endpointPublicAccess": False},
+            "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": "alias/aws/eks"}},
+            "enabledClusterLogTypes": ["api"],
+            "accessConfig": {"authenticationMode": "CONFIG_MAP"},
+        },
+        provider=aws_provider(),
+    )
+    found = by_policy(analyzer(SECURITY).analyze(eks))
+    assert set(found) == {"control-plane-logs", "eks-access-entries-only", "site-key-encryption"}
+    assert all(d.enforcementLevel == proto.MANDATORY for diags in found.values() for d in diags)
+
+
+def test_neutered_scp_is_reported_through_the_servicer(analyzer) -> None:
+    statement = {
+        "Effect": "Deny",
+        "NotAction": ["iam:*"],
+        "Resource": "*",
+        "Condition": {
+            "StringNotEquals": {"aws:RequestedRegion": ["eu-north-1"]},
+            "ArnNotLike": {"aws:PrincipalARN": ["*"]},
+        },
+    }
+    scp = make(
+        "aws:organizations/policy:Policy",
+        {"type": "SERVICE_CONTROL_POLICY", "content": json.dumps({"Statement": [statement]})},
+    )
+    [diag] = by_policy(analyzer(RESIDENCY).analyze(scp))["guardrails-intact"]
+    assert diag.enforcementLevel == proto.MANDATORY and "exempts principals *" in diag.message
 
 
 def test_tag_remediation_through_the_servicer(analyzer) -> None:
@@ -96,3 +134,16 @@ def test_tag_remediation_through_the_servicer(analyzer) -> None:
     [remediation] = response.remediations
     tags = dict(remediation.properties["tags"])
     assert tags == {"gpufabric:jurisdiction": "eu", "gpufabric:site": "s"}
+
+
+def test_cni_on_the_node_role_is_reported_through_analyze_stack(analyzer) -> None:
+    trust = {"Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}}]}
+    nodes = make("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(trust)}, name="nodes")
+    attachment = make(
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        {"role": "nodes", "policyArn": "arn:aws:iam::aws:policy/AmazonEKS_CNI_Policy"},
+        name="cni",
+    )
+    [diag] = by_policy(analyzer(SECURITY).analyze_stack([nodes, attachment]))["cni-via-pod-identity"]
+    assert diag.enforcementLevel == proto.MANDATORY and "node role 'nodes'" in diag.message
+    assert diag.urn == attachment.urn
