@@ -18,7 +18,7 @@ from rich.table import Table
 
 from gpufabric.cli import EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.core.errors import InputError
-from gpufabric.core.files import read_yaml
+from gpufabric.core.files import read_json, read_yaml
 from gpufabric.sizing import apply as apply_mod
 from gpufabric.sizing.demand import load_demand, load_scenarios, parse_interval
 from gpufabric.sizing.evaluate import evaluate
@@ -91,14 +91,10 @@ def _write_outputs(
 
 
 def _load_plan(path: Path) -> Plan:
-    data = read_yaml(path) if path.suffix in (".yaml", ".yml") else None
-    if data is None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(str(path), "", "an existing plan JSON file", "no such file") from None
-        except (OSError, ValueError) as err:
-            raise InputError(str(path), "", "a plan JSON document (gpufabric size --format json)", str(err)) from None
+    if path.suffix in (".yaml", ".yml"):
+        data = read_yaml(path)
+    else:
+        data = read_json(path, what="plan JSON document (gpufabric size --format json)")
     try:
         return Plan.model_validate(data)
     except ValidationError as err:

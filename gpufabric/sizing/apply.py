@@ -18,6 +18,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gpufabric.core.errors import InputError
+from gpufabric.core.files import YAML_MAX_BYTES, parse_yaml, read_text
 from gpufabric.core.vocabulary import CONFIG_KEY, ELASTIC_TIERS, TierKind
 from gpufabric.sizing.plan import Plan
 
@@ -33,10 +34,8 @@ def _yaml() -> YAML:
 def updated_text(path: Path, plan: Plan) -> tuple[str, str, list[str]]:
     """(old text, new text, changed key paths); InputError when the file or the match is wrong."""
     name = str(path)
-    try:
-        old = path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(name, "", "a readable stack file", str(err)) from None
+    old = read_text(path, YAML_MAX_BYTES, "stack file")
+    parse_yaml(old, name)  # the same bounds as every read: no alias bomb, no duplicate key
     y = _yaml()
     try:
         doc = y.load(old)

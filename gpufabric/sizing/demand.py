@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from gpufabric.core.errors import InputError, InputErrors
+from gpufabric.core.files import CSV_MAX_BYTES, check_size
 
 TRACE_COLUMNS = ("timestamp", "input_tokens", "output_tokens")
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
@@ -136,6 +137,7 @@ def _number(text: str, *, integer: bool = False) -> float:
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     name = str(path)
+    check_size(path, CSV_MAX_BYTES, "CSV file")
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))
