@@ -1,12 +1,13 @@
 """`gpufabric size`: demand forecasts in, a capacity plan per site and tier out.
 
-Exit codes: 0 plan covers demand, 1 demand is unserved (caps bind), 2 bad input. Nothing is written
-(--out, --plot, --apply-to) unless the whole plan was computed; --apply-to writes atomically.
+Exit codes: 0 plan covers demand, 1 demand is unserved (caps bind), 2 bad input, 3 the solver failed (no
+plan). Nothing is written (--out, --plot, --apply-to) unless the whole plan was computed; --apply-to writes atomically.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -23,7 +24,10 @@ from gpufabric.sizing import apply as apply_mod
 from gpufabric.sizing.demand import load_demand, load_scenarios, parse_interval
 from gpufabric.sizing.evaluate import evaluate
 from gpufabric.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
-from gpufabric.sizing.plan import Plan, build_plan
+from gpufabric.sizing.optimize import SolverError
+from gpufabric.sizing.plan import Plan, build_plan, is_unserved
+
+EXIT_SOLVER_FAILED = 3  # distinct from 1 (a plan with unserved demand): there is no plan at all
 
 
 def _render_table(plan: Plan, console: Console) -> None:
@@ -54,7 +58,7 @@ def _render_table(plan: Plan, console: Console) -> None:
     console.print(f"optimality gap: {plan.optimality_gap:.2%} ({plan.solver_status})")
     for e in plan.excluded:
         console.print(f"excluded {e.id}: {e.reason}")
-    if plan.unserved > 0:
+    if is_unserved(plan.unserved):
         console.print(
             f"[red]UNSERVED: {plan.unserved:.2f} unit-hours; binding caps: {', '.join(plan.binding_caps)}[/red]"
         )
@@ -126,6 +130,10 @@ def size(
     try:
         if fmt not in ("table", "json"):
             raise InputError("--format", "", "table or json", repr(fmt))
+        if unserved_penalty is not None and not (math.isfinite(unserved_penalty) and unserved_penalty > 0):
+            raise InputError("--unserved-penalty", "", "a positive, finite USD per unit-hour", repr(unserved_penalty))
+        if not (math.isfinite(time_limit) and time_limit > 0):
+            raise InputError("--time-limit", "", "a positive, finite number of seconds", repr(time_limit))
         if evaluate_csv is not None:
             if plan_path is None:
                 raise InputError("--evaluate", "", "--plan PLAN.json alongside", "no --plan")
@@ -138,7 +146,7 @@ def size(
             else:
                 for k, v in result.items():
                     console.print(f"{k}: {v}")
-            raise typer.Exit(EXIT_VIOLATION if result["unserved"] > 0 else EXIT_OK)
+            raise typer.Exit(EXIT_VIOLATION if is_unserved(float(result["unserved"] or 0.0)) else EXIT_OK)
         if (catalog is None) == (stack is None):
             raise InputError(
                 "gpufabric size",
@@ -174,11 +182,14 @@ def size(
             )
         document = plan.model_dump(mode="json")
         apply_text = None
-        if apply_to is not None and plan.unserved == 0:
+        if apply_to is not None and not is_unserved(plan.unserved):
             old, new, changes = apply_mod.updated_text(apply_to, plan)
             apply_text = (old, new, changes)
     except InputError as err:
         raise fail_input(err) from None
+    except SolverError as err:
+        print(f"gpufabric size: no plan: {err}", file=sys.stderr)
+        raise typer.Exit(EXIT_SOLVER_FAILED) from None
 
     # Everything computed: now write.
     if fmt == "json":
@@ -191,4 +202,4 @@ def size(
         raise fail_input(
             InputError(str(err.filename or "output"), "", "a writable path", err.strerror or str(err))
         ) from None
-    raise typer.Exit(EXIT_VIOLATION if plan.unserved > 0 else EXIT_OK)
+    raise typer.Exit(EXIT_VIOLATION if is_unserved(plan.unserved) else EXIT_OK)
