@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from gpufabric.core.hardware import canonical_gpu, known_gpus
+from gpufabric.core.jurisdictions import get_jurisdiction, jurisdiction_of, known_jurisdictions
 from gpufabric.core.vocabulary import ELASTIC_TIERS, TierKind
 
 Label = Literal["measured", "extrapolated", "estimated", "assumption"]
@@ -133,6 +134,16 @@ class CatalogOption(Strict):
 
     @model_validator(mode="after")
     def _check(self) -> CatalogOption:
+        actual = jurisdiction_of(self.provider, self.region)  # None: a location the table does not know
+        if (
+            actual is not None
+            and self.jurisdiction in known_jurisdictions()
+            and not get_jurisdiction(self.jurisdiction).allows(self.provider, self.region)
+        ):
+            raise ValueError(
+                f"jurisdiction {self.jurisdiction!r} does not follow from {self.provider} {self.region} "
+                f"(which is in {actual!r})"
+            )
         if self.min_nodes > self.max_nodes:
             raise ValueError(f"min_nodes {self.min_nodes} is above max_nodes {self.max_nodes}")
         if self.tier != TierKind.SPOT and self.availability != 1.0:

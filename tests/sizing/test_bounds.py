@@ -185,3 +185,25 @@ def test_a_solver_failure_is_never_a_plan(
     assert "no plan: HiGHS found no solution" in result.output
     assert "optimality gap" not in result.output
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("provider", "region", "jurisdiction", "ok"),
+    [
+        ("aws", "us-east-1", "eu", False),
+        ("aws", "eu-north-1", "us", False),
+        ("aws", "eu-north-1", "eu", True),
+        ("aws", "us-east-1", "us", True),
+        ("neocloud", "fi-hel-1", "eu", True),  # a location the table does not know: the catalog's word stands
+    ],
+    ids=["eu-claimed-for-us-east-1", "us-claimed-for-eu-north-1", "eu-ok", "us-ok", "unknown-location"],
+)
+def test_a_catalog_jurisdiction_must_follow_from_provider_and_region(
+    provider: str, region: str, jurisdiction: str, ok: bool
+) -> None:
+    raw = option("a/b", "on_demand", provider=provider, region=region, jurisdiction=jurisdiction)
+    if ok:
+        assert CatalogOption.model_validate(raw).jurisdiction == jurisdiction
+    else:
+        with pytest.raises(ValidationError, match="does not follow from"):
+            CatalogOption.model_validate(raw)
