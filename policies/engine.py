@@ -9,12 +9,13 @@ the CrossGuard packs run.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
+from gpufabric.core.errors import InputError
+from gpufabric.core.files import YAML_MAX_BYTES, read_json
 from policies.config import PolicyConfigError, ResolvedConfig, resolve
 from policies.model import STACK_TYPE, Enforcement, Pack, Res, Rule, RuleInfo, StackContext, Violation, sort_key
 
@@ -120,11 +121,9 @@ def load_policy_config(paths: Sequence[Path]) -> dict[str, Any]:
     merged: dict[str, Any] = {}
     for path in paths:
         try:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise PolicyConfigError(f"{path}: no such policy config file") from None
-        except (OSError, ValueError) as e:
-            raise PolicyConfigError(f"{path}: expected a JSON policy config, found {e}") from None
+            doc = read_json(Path(path), YAML_MAX_BYTES, "JSON policy config")
+        except InputError as e:
+            raise PolicyConfigError(e.message) from None
         if not isinstance(doc, dict):
             raise PolicyConfigError(f"{path}: expected a JSON object keyed by policy name")
         merged.update(doc)

@@ -1,14 +1,16 @@
 """`gpufabric size`: demand forecasts in, a capacity plan per site and tier out.
 
-Exit codes: 0 plan covers demand, 1 demand is unserved (caps bind), 2 bad input. Nothing is written
-(--out, --plot, --apply-to) unless the whole plan was computed; every path is checked before the solver
-runs, and every file is written atomically (gpufabric.core.output; --apply-to: gpufabric.sizing.apply).
+Exit codes: 0 plan covers demand, 1 demand is unserved (caps bind), 2 bad input, 3 the solver failed (no
+plan). Nothing is written (--out, --plot, --apply-to) unless the whole plan was computed; every path is checked
+before the solver runs, and every file is written atomically (gpufabric.core.output; --apply-to:
+gpufabric.sizing.apply).
 """
 
 from __future__ import annotations
 
 import io
 import json
+import math
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -23,17 +25,19 @@ from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.cli.common import check_out, emit
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
-from gpufabric.core.files import read_yaml
+from gpufabric.core.files import read_json, read_yaml
 from gpufabric.core.output import resolve_target
 from gpufabric.sizing import apply as apply_mod
 from gpufabric.sizing.apply import StackTarget
 from gpufabric.sizing.demand import load_demand, load_scenarios, parse_interval
 from gpufabric.sizing.evaluate import evaluate
 from gpufabric.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
-from gpufabric.sizing.plan import Plan, build_plan
+from gpufabric.sizing.optimize import SolverError
+from gpufabric.sizing.plan import Plan, build_plan, is_unserved
 from gpufabric.spec import load_stack_file
 
 Applied = tuple[str, str, list[str]]
+EXIT_SOLVER_FAILED = 3  # distinct from 1 (a plan with unserved demand): there is no plan at all
 
 
 def _render_table(plan: Plan, console: Console) -> None:
@@ -64,7 +68,7 @@ def _render_table(plan: Plan, console: Console) -> None:
     console.print(f"optimality gap: {plan.optimality_gap:.2%} ({plan.solver_status})")
     for e in plan.excluded:
         console.print(f"excluded {e.id}: {e.reason}")
-    if plan.unserved > 0:
+    if is_unserved(plan.unserved):
         console.print(
             f"[red]UNSERVED: {plan.unserved:.2f} unit-hours; binding caps: {', '.join(plan.binding_caps)}[/red]"
         )
@@ -100,14 +104,10 @@ def _apply(apply_to: StackTarget | None, apply_text: Applied | None) -> None:
 
 
 def _load_plan(path: Path) -> Plan:
-    data = read_yaml(path) if path.suffix in (".yaml", ".yml") else None
-    if data is None:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(str(path), "", "an existing plan JSON file", "no such file") from None
-        except (OSError, ValueError) as err:
-            raise InputError(str(path), "", "a plan JSON document (gpufabric size --format json)", str(err)) from None
+    if path.suffix in (".yaml", ".yml"):
+        data = read_yaml(path)
+    else:
+        data = read_json(path, what="plan JSON document (gpufabric size --format json)")
     try:
         return Plan.model_validate(data)
     except ValidationError as err:
@@ -139,6 +139,10 @@ def size(
     console = Console() if sys.stdout.isatty() and out is None else Console(width=140, file=io.StringIO(), record=True)
     status = Console(stderr=True)
     try:
+        if unserved_penalty is not None and not (math.isfinite(unserved_penalty) and unserved_penalty > 0):
+            raise InputError("--unserved-penalty", "", "a positive, finite USD per unit-hour", repr(unserved_penalty))
+        if not (math.isfinite(time_limit) and time_limit > 0):
+            raise InputError("--time-limit", "", "a positive, finite number of seconds", repr(time_limit))
         # Every path the run will write is checked before any work, so a typo costs no solver time.
         check_out(out)
         if plot is not None:
@@ -156,7 +160,7 @@ def size(
                 for k, v in result.items():
                     console.print(f"{k}: {v}")
                 _flush(console, out)
-            raise typer.Exit(EXIT_VIOLATION if result["unserved"] > 0 else EXIT_OK)
+            raise typer.Exit(EXIT_VIOLATION if is_unserved(float(result["unserved"] or 0.0)) else EXIT_OK)
         if sum(x is not None for x in (catalog, stack, config)) != 1:
             raise InputError(
                 "gpufabric size",
@@ -196,7 +200,7 @@ def size(
                 notice=notice,
             )
         document = plan.model_dump(mode="json")
-        apply_text = target.updated(plan) if target is not None and plan.unserved == 0 else None
+        apply_text = target.updated(plan) if target is not None and not is_unserved(plan.unserved) else None
 
         # Everything computed: now write, the plot first (a device may refuse it only now), the stack file last.
         _plot(plan, plot)
@@ -208,7 +212,10 @@ def size(
         _apply(target, apply_text)
     except InputError as err:
         raise fail_input(err) from None
-    raise typer.Exit(EXIT_VIOLATION if plan.unserved > 0 else EXIT_OK)
+    except SolverError as err:
+        print(f"gpufabric size: no plan: {err}", file=sys.stderr)
+        raise typer.Exit(EXIT_SOLVER_FAILED) from None
+    raise typer.Exit(EXIT_VIOLATION if is_unserved(plan.unserved) else EXIT_OK)
 
 
 def _flush(console: Console, out: Path | None) -> None:

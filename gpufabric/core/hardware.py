@@ -102,6 +102,18 @@ def cpu_architecture(instance_type: str) -> str:
     return "arm64" if instance_type.split(".")[0] in ARM_FAMILIES else "x86_64"
 
 
+_CANONICAL: dict[str, str] = {name.casefold(): name for name in GPU_MEMORY_GIB}
+
+
+def canonical_gpu(name: str) -> str:
+    """The canonical spelling of a GPU kind, matched case-insensitively (`h100` is `H100`), as other GPU
+    tools do; KeyError with the known names when there is no such kind."""
+    found = _CANONICAL.get(name.strip().casefold()) if isinstance(name, str) else None
+    if found is None:
+        raise KeyError(f"unknown GPU kind {name!r}; known: {', '.join(known_gpus())}")
+    return found
+
+
 def known_gpus() -> list[str]:
     """Every canonical GPU kind name."""
     return sorted(GPU_MEMORY_GIB)
@@ -127,8 +139,7 @@ def lookup(instance_type: str, provider: str | None = None) -> MachineType:
 
 def onprem_node(gpu: str, gpus_per_node: int, name: str = "onprem") -> MachineType:
     """The on-prem convention: the stack states the GPU kind and count; KeyError on an unknown kind."""
-    if gpu not in GPU_MEMORY_GIB:
-        raise KeyError(f"unknown GPU kind {gpu!r}; known: {', '.join(known_gpus())}")
+    gpu = canonical_gpu(gpu)
     if gpus_per_node < 1:
         raise KeyError(f"gpus_per_node must be at least 1, got {gpus_per_node}")
     return MachineType(name, "onprem", gpu, gpus_per_node)

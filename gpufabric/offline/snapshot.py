@@ -15,6 +15,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from gpufabric.core.files import read_json
+
 SNAPSHOT = Path(__file__).resolve().parent / "aws_offerings.json"
 
 Offerings = tuple[tuple[str, ...], tuple[tuple[str, str], ...]]  # (AZ names, sorted (instance type, AZ) pairs)
@@ -63,7 +65,7 @@ def decode(region: dict[str, Any]) -> Offerings:
 
 @lru_cache(maxsize=1)
 def _snapshot() -> dict[str, Any]:
-    return json.loads(SNAPSHOT.read_text(encoding="utf-8"))["regions"]
+    return read_json(SNAPSHOT, what="AWS offerings snapshot")["regions"]
 
 
 @lru_cache(maxsize=64)

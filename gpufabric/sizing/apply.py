@@ -29,6 +29,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
 from gpufabric.core.errors import InputError
+from gpufabric.core.files import YAML_MAX_BYTES, parse_yaml, read_text
 from gpufabric.core.output import resolve_target, write_text
 from gpufabric.core.vocabulary import CONFIG_KEY, ELASTIC_TIERS, TierKind
 from gpufabric.sizing.plan import Plan
@@ -49,6 +50,7 @@ def updated_text(path: Path, plan: Plan, old: str | None = None) -> tuple[str, s
     name = str(path)
     if old is None:
         old = _read(path)
+    parse_yaml(old, name)  # the same bounds as every read: no alias bomb, no duplicate key
     y = _yaml()
     try:
         doc = y.load(old)
@@ -98,12 +100,7 @@ def diff(old: str, new: str, path: Path) -> str:
 
 
 def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError as err:
-        raise InputError(str(path), "", "a readable stack file", err.strerror or str(err)) from None
-    except UnicodeDecodeError as err:
-        raise InputError(str(path), "", "a UTF-8 stack file", str(err)) from None
+    return read_text(path, YAML_MAX_BYTES, "stack file")
 
 
 def digest(text: str) -> str:

@@ -27,6 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from gpufabric.core.errors import InputError, InputErrors
+from gpufabric.core.files import CSV_MAX_BYTES, check_size
 
 TRACE_COLUMNS = ("timestamp", "input_tokens", "output_tokens")
 AZURE_COLUMNS = ("TIMESTAMP", "ContextTokens", "GeneratedTokens")
@@ -113,16 +114,24 @@ def parse_demand_arg(arg: str) -> tuple[Path, float | None]:
     return Path(arg), None
 
 
+# Timestamps are epoch seconds between 1970-01-01 and 2100-01-01: NaN, infinities and typos of centuries
+# (an epoch in milliseconds, a year 20250) are refused rather than stretched into millions of intervals.
+TIMESTAMP_MIN = 0.0
+TIMESTAMP_MAX = 4_102_444_800.0
+
+
 def _timestamp(text: str) -> float:
     text = text.strip()
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        pass
-    dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.timestamp()
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        value = dt.timestamp()
+    if not (math.isfinite(value) and TIMESTAMP_MIN <= value <= TIMESTAMP_MAX):
+        raise ValueError  # NaN, inf, or a year no trace comes from
+    return value
 
 
 def _number(text: str, *, integer: bool = False) -> float:
@@ -136,6 +145,7 @@ def _number(text: str, *, integer: bool = False) -> float:
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
     name = str(path)
+    check_size(path, CSV_MAX_BYTES, "CSV file")
     try:
         with path.open(newline="", encoding="utf-8-sig") as fh:
             rows = list(csv.reader(fh))

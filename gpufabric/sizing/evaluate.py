@@ -8,6 +8,7 @@ realised demand with the same options. The ratio realised / hindsight cost says 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,13 +31,13 @@ class Evaluation:
     ratio: float
     intervals: int
 
-    def as_dict(self) -> dict[str, float | int]:
+    def as_dict(self) -> dict[str, float | int | None]:
         return {
             "cost": round(self.cost, 4),
             "unserved": round(self.unserved, 6),
             "hindsight_cost": round(self.hindsight_cost, 4),
             "hindsight_unserved": round(self.hindsight_unserved, 6),
-            "ratio_to_hindsight": round(self.ratio, 6),
+            "ratio_to_hindsight": round(self.ratio, 6) if math.isfinite(self.ratio) else None,  # JSON has no inf
             "intervals": self.intervals,
         }
 

@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from gpufabric.core.hardware import known_gpus
+from gpufabric.core.hardware import canonical_gpu, known_gpus
+from gpufabric.core.jurisdictions import get_jurisdiction, jurisdiction_of, known_jurisdictions
 from gpufabric.core.vocabulary import ELASTIC_TIERS, TierKind
 
 Label = Literal["measured", "extrapolated", "estimated", "assumption"]
+
+
+def gpu_kind(value: str) -> str:
+    """A GPU kind in canonical spelling (`h100` -> `H100`); ValueError (a located pydantic error) if unknown."""
+    try:
+        return canonical_gpu(value)
+    except KeyError as err:
+        raise ValueError(err.args[0]) from None
 
 
 class Strict(BaseModel):
@@ -56,6 +65,24 @@ class Profile(Strict):
     slo: Slo
     reference_gpu: str = "H100"
     gpus: dict[str, GpuPerformance] = Field(min_length=1)
+
+    @field_validator("reference_gpu")
+    @classmethod
+    def _reference(cls, value: str) -> str:
+        return gpu_kind(value)
+
+    @field_validator("gpus", mode="before")
+    @classmethod
+    def _kinds(cls, value: object) -> object:
+        if not isinstance(value, dict):
+            return value
+        out: dict[object, object] = {}
+        for key, row in value.items():
+            kind = gpu_kind(key) if isinstance(key, str) else key
+            if kind in out:
+                raise ValueError(f"GPU kind {kind!r} appears twice in gpus (names match case-insensitively)")
+            out[kind] = row
+        return out
 
     @model_validator(mode="after")
     def _consistent(self) -> Profile:
@@ -100,10 +127,23 @@ class CatalogOption(Strict):
             data = {**data, "availability": 0.9}
         return data
 
+    @field_validator("gpu")
+    @classmethod
+    def _gpu(cls, value: str) -> str:
+        return gpu_kind(value)
+
     @model_validator(mode="after")
     def _check(self) -> CatalogOption:
-        if self.gpu not in known_gpus():
-            raise ValueError(f"unknown GPU {self.gpu!r}; known: {', '.join(known_gpus())}")
+        actual = jurisdiction_of(self.provider, self.region)  # None: a location the table does not know
+        if (
+            actual is not None
+            and self.jurisdiction in known_jurisdictions()
+            and not get_jurisdiction(self.jurisdiction).allows(self.provider, self.region)
+        ):
+            raise ValueError(
+                f"jurisdiction {self.jurisdiction!r} does not follow from {self.provider} {self.region} "
+                f"(which is in {actual!r})"
+            )
         if self.min_nodes > self.max_nodes:
             raise ValueError(f"min_nodes {self.min_nodes} is above max_nodes {self.max_nodes}")
         if self.tier != TierKind.SPOT and self.availability != 1.0:

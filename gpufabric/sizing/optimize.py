@@ -56,6 +56,10 @@ class MilpResult:
 UNSERVED_RESOLUTION = 1e-3
 
 
+class SolverError(RuntimeError):
+    """The solver returned no solution: never reported as a plan (`gpufabric size` exits 3)."""
+
+
 def unserved_penalty(options: list[MilpOption]) -> float:
     """Penalty per unit-hour of unserved demand: leaving even UNSERVED_RESOLUTION units unserved for an hour
     costs more than the dearest node-hour, so demand goes unserved only where every cap binds."""
@@ -183,7 +187,7 @@ def solve(
     h1 = _run(lp, gap, max(time_limit, STAGE1_MIN_SECONDS))
     sol1 = np.asarray(h1.getSolution().col_value)
     if sol1.size != lp.num_col_:
-        raise RuntimeError(f"HiGHS found no solution ({h1.modelStatusToString(h1.getModelStatus())})")
+        raise SolverError(f"HiGHS found no solution ({h1.modelStatusToString(h1.getModelStatus())})")
     bound = float(h1.getInfo().mip_dual_bound) if n_com else float(h1.getInfo().objective_function_value)
     if not np.isfinite(bound):
         bound = 0.0  # nothing proven: the gap is then reported as 100%

@@ -8,18 +8,27 @@ That is what lets an L40S spot node and an H100 reservation be traded against ea
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from gpufabric.core.errors import InputError
 from gpufabric.core.jurisdictions import get_jurisdiction, jurisdiction_of, known_jurisdictions
 from gpufabric.core.vocabulary import COMMITTED_TIERS, TierKind
 from gpufabric.sizing.demand import IntervalDemand, Scenario
-from gpufabric.sizing.models import CatalogOption, Profile
+from gpufabric.sizing.models import CatalogOption, Profile, gpu_kind
 from gpufabric.sizing.optimize import MilpOption, solve
 from gpufabric.sizing.queueing import required_replicas, wait_budget
+
+# One tolerance for "unserved", everywhere (exit code, --apply-to, the table, --evaluate): half the
+# resolution the table prints (0.00 unit-hours), so a run that prints UNSERVED 0.00 is a served run.
+UNSERVED_TOLERANCE = 0.005
+
+
+def is_unserved(unit_hours: float) -> bool:
+    """True when demand is short by more than the tolerance (NaN counts as unserved: never a silent pass)."""
+    return not unit_hours <= UNSERVED_TOLERANCE
 
 
 class PlanOption(BaseModel):
@@ -29,15 +38,15 @@ class PlanOption(BaseModel):
     provider: str
     region: str
     tier: TierKind
-    gpu: str
-    gpus_per_node: int
-    capacity_per_node: float
-    availability: float
-    price_per_node_hour: float
-    committed_nodes: int
-    min_nodes: int
-    max_nodes: int
-    nodes: list[int]
+    gpu: Annotated[str, AfterValidator(gpu_kind)]
+    gpus_per_node: int = Field(ge=1)
+    capacity_per_node: float = Field(ge=0, allow_inf_nan=False)
+    availability: float = Field(gt=0, le=1)
+    price_per_node_hour: float = Field(ge=0, allow_inf_nan=False)
+    committed_nodes: int = Field(ge=0)
+    min_nodes: int = Field(ge=0)
+    max_nodes: int = Field(ge=0)
+    nodes: list[Annotated[int, Field(ge=0)]]
     price_source: str = ""
 
 
@@ -74,6 +83,15 @@ class Plan(BaseModel):
     jurisdiction: str | None
     profile: dict[str, Any]
     notice: str = ""
+
+    @model_validator(mode="after")
+    def _gpus_in_profile(self) -> Plan:
+        """A plan handed back to `--evaluate` must replay: every option's GPU has a row in its profile."""
+        rows = {gpu_kind(k) for k in self.profile.get("gpus", {}) if isinstance(k, str)}
+        missing = sorted({o.gpu for o in self.options} - rows)
+        if missing:
+            raise ValueError(f"option GPU(s) {missing} have no row in the plan's profile.gpus")
+        return self
 
 
 def unit_name(profile: Profile) -> str:

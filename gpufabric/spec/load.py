@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 from gpufabric.core.errors import InputError, InputErrors
@@ -89,8 +88,8 @@ def load_stack_file(path: Path, stack: str | None = None) -> LoadedStack:
 def declared_jurisdiction(path: Path) -> str | None:
     """The jurisdiction a stack file names, read without validation (for reports on invalid files)."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))["config"][CONFIG_KEY]["jurisdiction"]
-    except (OSError, yaml.YAMLError, KeyError, TypeError, UnicodeDecodeError):
+        raw = read_yaml(path)["config"][CONFIG_KEY]["jurisdiction"]
+    except (InputError, KeyError, TypeError):
         return None
     name = raw.get("name") if isinstance(raw, dict) else raw
     return name if isinstance(name, str) else None

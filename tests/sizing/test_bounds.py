@@ -1,0 +1,209 @@
+"""Sizing input bounds: timestamps, GPU names, plans handed back to --evaluate, CLI numbers (docs/sizing.md#bounds)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from gpufabric.core.errors import InputError
+from gpufabric.core.hardware import canonical_gpu, onprem_node
+from gpufabric.sizing.demand import load_demand
+from gpufabric.sizing.evaluate import Evaluation
+from gpufabric.sizing.models import CatalogOption, Profile
+from gpufabric.sizing.optimize import SolverError
+from gpufabric.sizing.plan import Plan, is_unserved
+
+from .helpers import option
+
+
+@pytest.mark.parametrize(
+    "stamp",
+    ["nan", "inf", "-inf", "1e300", "-1", "1767571200000", "4102444801", "20250-01-01T00:00:00"],
+    ids=["nan", "inf", "minus-inf", "huge", "negative", "milliseconds", "after-2100", "year-20250"],
+)
+def test_absurd_timestamps_are_refused_located(tmp_path: Path, stamp: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(
+        f"timestamp,requests_per_second,mean_input_tokens,mean_output_tokens\n1767571200,1,500,200\n{stamp},1,500,200\n"
+    )
+    with pytest.raises(InputError) as err:
+        load_demand(path, 3600)
+    assert "row 3, column timestamp" in err.value.message
+
+
+def test_timestamps_inside_the_bounds_read(write_series: Callable[..., Path]) -> None:
+    assert len(load_demand(write_series([1.0, 2.0, 3.0]), 3600).rate) == 3
+
+
+@pytest.mark.parametrize(
+    ("name", "canonical"),
+    [("H100", "H100"), ("h100", "H100"), (" h200 ", "H200"), ("a100-80gb", "A100-80GB"), ("l40s", "L40S")],
+    ids=["canonical", "lower", "padded", "suffix", "mixed"],
+)
+def test_gpu_names_match_case_insensitively(name: str, canonical: str) -> None:
+    assert canonical_gpu(name) == canonical
+    assert onprem_node(name, 8).gpu == canonical
+    assert CatalogOption.model_validate(option("a/b", "on_demand", gpu=name)).gpu == canonical
+
+
+@pytest.mark.parametrize("name", ["H1000", "", "A100"], ids=["typo", "empty", "ambiguous"])
+def test_unknown_gpu_names_are_refused(name: str) -> None:
+    with pytest.raises(KeyError, match="known: "):
+        canonical_gpu(name)
+    with pytest.raises(ValidationError, match="unknown GPU kind"):
+        CatalogOption.model_validate(option("a/b", "on_demand", gpu=name))
+
+
+def test_profile_keys_are_canonical_and_may_not_repeat(profile: Profile) -> None:
+    raw = profile.model_dump(mode="json")
+    lowered = raw | {"reference_gpu": "h100", "gpus": {k.lower(): v for k, v in raw["gpus"].items()}}
+    assert set(Profile.model_validate(lowered).gpus) == set(profile.gpus)
+    twice = raw | {"gpus": raw["gpus"] | {"h100": raw["gpus"]["H100"]}}
+    with pytest.raises(ValidationError, match="appears twice"):
+        Profile.model_validate(twice)
+
+
+def _plan(profile: Profile, **changes: Any) -> dict[str, Any]:
+    opt = {
+        "id": "s/od",
+        "provider": "aws",
+        "region": "eu-north-1",
+        "tier": "on_demand",
+        "gpu": "H100",
+        "gpus_per_node": 8,
+        "capacity_per_node": 4.0,
+        "availability": 1.0,
+        "price_per_node_hour": 98.0,
+        "committed_nodes": 0,
+        "min_nodes": 0,
+        "max_nodes": 4,
+        "nodes": [1, 2],
+    } | changes
+    return {
+        "unit": "u",
+        "interval_seconds": 3600,
+        "intervals": 2,
+        "start": [0.0, 3600.0],
+        "demand": [1.0, 2.0],
+        "scenarios": [],
+        "options": [opt],
+        "excluded": [],
+        "cost": {"total": 1.0, "by_tier": {}, "per_million_output_tokens": None},
+        "unserved": 0.0,
+        "unserved_by_interval": [0.0, 0.0],
+        "binding_caps": [],
+        "optimality_gap": 0.0,
+        "solver_status": "Optimal",
+        "jurisdiction": None,
+        "profile": profile.model_dump(mode="json"),
+    }
+
+
+def test_a_well_formed_plan_loads(profile: Profile) -> None:
+    assert Plan.model_validate(_plan(profile, gpu="h100")).options[0].gpu == "H100"
+
+
+@pytest.mark.parametrize(
+    ("changes", "needle"),
+    [
+        ({"nodes": [1, -3]}, "greater than or equal to 0"),
+        ({"committed_nodes": -1}, "greater than or equal to 0"),
+        ({"gpu": "B300"}, "unknown GPU kind"),
+        ({"price_per_node_hour": float("nan")}, "finite"),
+        ({"gpus_per_node": 0}, "greater than or equal to 1"),
+    ],
+    ids=["negative-nodes", "negative-committed", "unknown-gpu", "nan-price", "zero-gpus"],
+)
+def test_a_hostile_plan_is_refused_before_replay(profile: Profile, changes: dict[str, Any], needle: str) -> None:
+    with pytest.raises(ValidationError, match=needle):
+        Plan.model_validate(_plan(profile, **changes))
+
+
+def test_a_plan_gpu_without_a_profile_row_is_refused(profile: Profile) -> None:
+    doc = _plan(profile, gpu="L4")
+    doc["profile"]["gpus"].pop("L4", None)
+    with pytest.raises(ValidationError, match="no row in the plan's profile"):
+        Plan.model_validate(doc)
+
+
+def test_evaluation_json_has_no_bare_infinity() -> None:
+    assert Evaluation(1.0, 0.0, 0.0, 0.0, float("inf"), 3).as_dict()["ratio_to_hindsight"] is None
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [
+        ("--unserved-penalty", "-1"),
+        ("--unserved-penalty", "nan"),
+        ("--unserved-penalty", "inf"),
+        ("--unserved-penalty", "0"),
+        ("--time-limit", "-5"),
+        ("--time-limit", "nan"),
+    ],
+    ids=["penalty-negative", "penalty-nan", "penalty-inf", "penalty-zero", "time-negative", "time-nan"],
+)
+def test_cli_numbers_out_of_bounds_exit_2(
+    run_size: Callable[..., Any], write_series: Callable[..., Path], flag: str, value: str
+) -> None:
+    proc = run_size("--demand", str(write_series([1.0, 2.0])), "--stack", "eu-sovereign", f"{flag}={value}")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert flag in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("unit_hours", "unserved"),
+    [(0.0, False), (0.004, False), (0.005, False), (0.0051, True), (3.0, True), (float("nan"), True)],
+    ids=["zero", "prints-0.00", "at-tolerance", "above", "clearly", "nan"],
+)
+def test_one_tolerance_for_unserved(unit_hours: float, unserved: bool) -> None:
+    assert is_unserved(unit_hours) is unserved
+
+
+def test_a_solver_failure_is_never_a_plan(
+    monkeypatch: pytest.MonkeyPatch, write_series: Callable[..., Path], tmp_path: Path
+) -> None:
+    """Exit 3 and a message, no plan printed, nothing written."""
+    from typer.testing import CliRunner
+
+    import gpufabric.cli.size  # noqa: F401  (registers the command)
+    from gpufabric.cli import app
+    from gpufabric.sizing import plan as plan_mod
+
+    def fail(*_: object, **__: object) -> None:
+        raise SolverError("HiGHS found no solution (Time limit reached)")
+
+    monkeypatch.setattr(plan_mod, "solve", fail)
+    out = tmp_path / "plan.json"
+    demand = str(write_series([1.0, 2.0]))
+    result = CliRunner().invoke(app, ["size", "--demand", demand, "--stack", "eu-sovereign", "--out", str(out)])
+    assert result.exit_code == 3, result.output
+    assert "no plan: HiGHS found no solution" in result.output
+    assert "optimality gap" not in result.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("provider", "region", "jurisdiction", "ok"),
+    [
+        ("aws", "us-east-1", "eu", False),
+        ("aws", "eu-north-1", "us", False),
+        ("aws", "eu-north-1", "eu", True),
+        ("aws", "us-east-1", "us", True),
+        ("neocloud", "fi-hel-1", "eu", True),  # a location the table does not know: the catalog's word stands
+    ],
+    ids=["eu-claimed-for-us-east-1", "us-claimed-for-eu-north-1", "eu-ok", "us-ok", "unknown-location"],
+)
+def test_a_catalog_jurisdiction_must_follow_from_provider_and_region(
+    provider: str, region: str, jurisdiction: str, ok: bool
+) -> None:
+    raw = option("a/b", "on_demand", provider=provider, region=region, jurisdiction=jurisdiction)
+    if ok:
+        assert CatalogOption.model_validate(raw).jurisdiction == jurisdiction
+    else:
+        with pytest.raises(ValidationError, match="does not follow from"):
+            CatalogOption.model_validate(raw)
