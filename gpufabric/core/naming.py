@@ -6,6 +6,7 @@ residency and cost attribution travel with every resource (tags) and every GPU n
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from gpufabric.core import vocabulary as v
@@ -39,6 +40,7 @@ def node_labels(
     extra: dict[str, str],
 ) -> dict[str, str]:
     """Labels every node of a tier carries: where it is, which tier it is, and its place in the overflow."""
+    _refuse_reserved("label", extra, is_reserved_label)
     labels = {
         v.LABEL_JURISDICTION: jurisdiction,
         v.LABEL_SITE: site,
@@ -47,7 +49,33 @@ def node_labels(
         v.LABEL_OVERFLOW_RANK: str(rank),
         v.LABEL_REGION: region,
     }
-    return {**extra, **labels}  # the fabric's own labels win: residency labels cannot be overridden
+    return {**extra, **labels}
+
+
+class ReservedKeyError(ValueError):
+    """A user label or tag reuses a key the fabric sets itself (the spec refuses these first)."""
+
+
+# Keys the fabric owns: a user label or tag with one of these would be overridden, so it is refused.
+RESERVED_LABEL_KEYS: frozenset[str] = frozenset({v.LABEL_REGION})
+RESERVED_LABEL_PREFIX = f"{v.LABEL_PREFIX}/"
+RESERVED_TAG_PREFIX = "gpufabric:"
+FABRIC_TAG_KEYS: tuple[str, ...] = (v.TAG_STACK, v.TAG_JURISDICTION, v.TAG_SITE, v.TAG_TIER)
+FABRIC_TAGS_PER_RESOURCE = len(FABRIC_TAG_KEYS)  # the most tags the fabric adds to one resource
+
+
+def is_reserved_label(key: str) -> bool:
+    return key in RESERVED_LABEL_KEYS or key.startswith(RESERVED_LABEL_PREFIX)
+
+
+def is_reserved_tag(key: str) -> bool:
+    return key.startswith(RESERVED_TAG_PREFIX)
+
+
+def _refuse_reserved(what: str, keys: dict[str, str], reserved: Callable[[str], bool]) -> None:
+    taken = sorted(k for k in keys if reserved(k))
+    if taken:
+        raise ReservedKeyError(f"{what} {', '.join(map(repr, taken))} reserved by the fabric")
 
 
 FABRIC_WIDE = "fabric"  # the site tag of resources that belong to no one site (e.g. the guardrails)
@@ -57,6 +85,7 @@ def resource_tags(
     *, stack: str, jurisdiction: str, site: str, fabric_tags: dict[str, str], site_tags: dict[str, str]
 ) -> dict[str, str]:
     """Tags for every taggable resource of a site (applied as the site provider's default tags)."""
+    _refuse_reserved("tag", {**fabric_tags, **site_tags}, is_reserved_tag)
     return {
         **fabric_tags,
         **site_tags,

@@ -14,6 +14,7 @@ from pydantic import Field, field_validator
 
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from gpufabric.spec.base import Strict
+from gpufabric.spec.bounds import RoleArn, Tags
 from gpufabric.spec.sites import SiteSpec
 
 
@@ -58,7 +59,7 @@ class AwsScpSpec(Strict):
     """An AWS Organizations service control policy that denies actions outside the allowed regions."""
 
     target_ids: list[str] = Field(min_length=1, description="root (r-...), OU (ou-...) or account ids")
-    exempt_role_arns: list[str] = Field(default_factory=list)
+    exempt_role_arns: list[RoleArn] = Field(default_factory=list)
 
     @field_validator("target_ids")
     @classmethod
@@ -90,7 +91,7 @@ class FabricSpec(Strict):
     overflow: list[str] | None = Field(
         default=None, description="explicit overflow order as 'site/tier' references; default by tier kind"
     )
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
     guardrails: GuardrailsSpec | None = None
 
     @field_validator("jurisdiction", mode="before")

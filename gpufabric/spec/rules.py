@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gpufabric.core.hardware import cpu_architecture
-from gpufabric.core.jurisdictions import Jurisdiction
+from gpufabric.core.hardware import cpu_architecture, known_machine_types
+from gpufabric.core.jurisdictions import Jurisdiction, aws_partition_of
+from gpufabric.core.naming import FABRIC_TAGS_PER_RESOURCE
 from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, POLICY_REGION_ALLOWED
+from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, partition_of_arn
 from gpufabric.spec.models import FabricSpec
 
 Path = tuple[str | int, ...]
@@ -35,7 +37,87 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_cidrs_disjoint(spec),
         *_overflow_references(spec),
         *_one_architecture_per_tier(spec),
+        *_gpu_instance_types(spec),
+        *_fabric_node_total(spec),
+        *_tags_per_resource(spec),
+        *_arn_partitions(spec, spec.resolved_jurisdiction()),
     ]
+
+
+def _gpu_instance_types(spec: FabricSpec) -> list[Issue]:
+    """Tiers carry GPU nodes (system nodes are separate): every instance type is one the hardware table knows."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        gpu_types = known_machine_types(site.kind)
+        for k, tier in enumerate(site.tiers):
+            for n, t in enumerate(getattr(tier, "instance_types", None) or []):
+                if t not in gpu_types:
+                    issues.append(
+                        Issue(
+                            ("sites", i, "tiers", k, "instance_types", n),
+                            f"a GPU instance type ({', '.join(gpu_types)})",
+                            repr(t),
+                        )
+                    )
+    return issues
+
+
+def _fabric_node_total(spec: FabricSpec) -> list[Issue]:
+    """Every tier's count or ceiling added up stays within the fabric bound (sizing and plans stay finite)."""
+    total = sum(getattr(t, "count", None) or getattr(t, "max", 0) for s in spec.sites for t in s.tiers)
+    if total <= MAX_FABRIC_NODES:
+        return []
+    return [
+        Issue(("sites",), f"at most {MAX_FABRIC_NODES:,} nodes in the whole fabric (counts and maxes)", f"{total:,}")
+    ]
+
+
+def _tags_per_resource(spec: FabricSpec) -> list[Issue]:
+    """A resource carries the fabric's tags, the site's and its own: AWS allows 50 in all."""
+    issues = []
+    room = MAX_TAGS_PER_RESOURCE - FABRIC_TAGS_PER_RESOURCE
+    for i, site in enumerate(spec.sites):
+        keys = {*spec.tags, *site.tags}
+        if len(keys) > room:
+            issues.append(
+                Issue(
+                    ("sites", i, "tags"),
+                    f"at most {room} tags from the fabric's and the site's tags together (AWS allows "
+                    f"{MAX_TAGS_PER_RESOURCE} per resource and the fabric adds {FABRIC_TAGS_PER_RESOURCE})",
+                    str(len(keys)),
+                )
+            )
+    return issues
+
+
+def _arn_partitions(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
+    """An ARN from another partition names a principal that cannot exist where the stack deploys."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        arns = getattr(getattr(site, "cluster", None), "admin_role_arns", [])
+        want = aws_partition_of(site.region)
+        for n, arn in enumerate(arns):
+            if partition_of_arn(arn) != want:
+                issues.append(
+                    Issue(
+                        ("sites", i, "cluster", "admin_role_arns", n),
+                        f"an ARN of the partition {want!r} (the region {site.region})",
+                        repr(arn),
+                    )
+                )
+    scp = spec.guardrails.aws_scp if spec.guardrails else None
+    if scp is not None:
+        allowed = sorted({aws_partition_of(r) for r in j.aws_regions})
+        for n, arn in enumerate(scp.exempt_role_arns):
+            if partition_of_arn(arn) not in allowed:
+                issues.append(
+                    Issue(
+                        ("guardrails", "aws_scp", "exempt_role_arns", n),
+                        f"an ARN of a partition of jurisdiction {j.name!r} ({', '.join(allowed)})",
+                        repr(arn),
+                    )
+                )
+    return issues
 
 
 def _one_architecture_per_tier(spec: FabricSpec) -> list[Issue]:

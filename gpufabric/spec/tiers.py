@@ -15,6 +15,7 @@ from pydantic import Field, field_validator, model_validator
 
 from gpufabric.core.vocabulary import TierKind
 from gpufabric.spec.base import Escape, FieldError, Name, Strict
+from gpufabric.spec.bounds import CapacityBlockCount, DiskGib, Labels, NodeCount, NodeFloor
 
 _NOT_FOR_COMMITTED = (
     "expected no '{key}' on a {kind} tier (it has a fixed 'count'; 'min'/'max' are for spot/on_demand), "
@@ -30,7 +31,7 @@ class TierBase(Strict):
 
     name: Name
     kind: TierKind
-    labels: dict[str, str] = Field(default_factory=dict)
+    labels: Labels = Field(default_factory=dict)
 
     foreign: ClassVar[dict[str, str]] = {}
     needed: ClassVar[dict[str, str]] = {}
@@ -52,7 +53,7 @@ class TierBase(Strict):
 class CommittedTier(TierBase):
     """A fixed node count bought ahead (reserved, capacity_block, owned)."""
 
-    count: int = Field(ge=1, description="the fixed node count")
+    count: NodeCount = Field(description="the fixed node count")
 
     foreign: ClassVar[dict[str, str]] = {
         "min": _NOT_FOR_COMMITTED,
@@ -65,8 +66,8 @@ class CommittedTier(TierBase):
 class ElasticTier(TierBase):
     """Capacity that scales between a floor and a ceiling (spot, on_demand)."""
 
-    min: int = Field(default=0, ge=0, description="the floor (0: scale to zero)")
-    max: int = Field(ge=1, description="the ceiling")
+    min: NodeFloor = Field(default=0, description="the floor (0: scale to zero)")
+    max: NodeCount = Field(description="the ceiling")
 
     foreign: ClassVar[dict[str, str]] = {"count": _NOT_FOR_ELASTIC, "reservation_id": _CAPACITY_BLOCK_ONLY}
     needed: ClassVar[dict[str, str]] = {"max": "expected the most nodes a {kind} tier may burst to, found nothing"}
@@ -83,7 +84,7 @@ class AwsTierFields(Strict):
 
     instance_types: list[str] = Field(min_length=1)
     availability_zones: list[str] | None = Field(default=None, min_length=1)
-    disk_size_gib: int = Field(default=200, ge=20, le=16384)
+    disk_size_gib: DiskGib = 200
     node_group_args: Escape = Field(default_factory=dict)
     launch_template_args: Escape = Field(default_factory=dict)
 
@@ -112,6 +113,7 @@ class CapacityBlockTier(AwsCommittedTier):
     kind: Literal[TierKind.CAPACITY_BLOCK]
     reservation_id: str
     availability_zones: list[str] = Field(min_length=1)
+    count: CapacityBlockCount = Field(description="the block's instance count")
 
     foreign: ClassVar[dict[str, str]] = {"min": _NOT_FOR_COMMITTED, "max": _NOT_FOR_COMMITTED}
     needed: ClassVar[dict[str, str]] = {

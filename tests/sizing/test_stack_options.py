@@ -39,12 +39,12 @@ def _priced(d: dict[str, Any]) -> dict[str, Any]:
     ("change", "where"),
     [
         pytest.param(
-            lambda d: _tier(d, 0, "l40s-spot").update(instance_types=["m7i.large"]),
+            lambda d: _tier(d, 0, "l40s-spot").update(instance_types=["p5e.48xlarge"]),
             "gpufabric:fabric.sites[aws-stockholm].tiers[l40s-spot].instance_types",
             id="first-site-middle-tier",
         ),
         pytest.param(
-            lambda d: (_second_site(d), _tier(d, 1, "a100-spot").update(instance_types=["m7i.large"])),
+            lambda d: (_second_site(d), _tier(d, 1, "a100-spot").update(instance_types=["p5e.48xlarge"])),
             "gpufabric:fabric.sites[aws-frankfurt].tiers[a100-spot].instance_types",
             id="second-site",
         ),
@@ -57,7 +57,7 @@ def test_unpriced_tier_is_named_by_site_and_tier(base_fabric, change, where) -> 
         options_from_spec(parse_fabric(d), load_prices(), "stack.yaml")
     assert err.value.where == where
     assert err.value.file == "stack.yaml"
-    assert "m7i.large" in err.value.message
+    assert "p5e.48xlarge" in err.value.message
 
 
 def test_options_follow_tier_kind(base_fabric) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -11,6 +10,16 @@ from pydantic import Field, field_validator, model_validator
 from gpufabric.core.jurisdictions import Jurisdiction
 from gpufabric.core.naming import role_name_of
 from gpufabric.spec.base import Escape, FieldError, Name, Strict
+from gpufabric.spec.bounds import (
+    EksVersion,
+    PrivateCidr,
+    PublicAccessCidrs,
+    RetentionDays,
+    RoleArn,
+    SubnetPrefix,
+    SystemNodeCount,
+    Tags,
+)
 from gpufabric.spec.tiers import AwsTier
 
 EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
@@ -19,35 +28,49 @@ EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "schedule
 class AwsNetworkSpec(Strict):
     """The site's private network. Private subnets only, unless egress through NAT is opted into."""
 
-    cidr: str
+    cidr: PrivateCidr
     availability_zones: list[str] | None = Field(default=None, min_length=1)
-    subnet_prefix: int = Field(default=20, ge=16, le=26, description="prefix length of each AZ's subnet")
+    subnet_prefix: SubnetPrefix = Field(default=20, description="prefix length of each AZ's subnet")
     egress: Literal["none", "nat"] = "none"
-    flow_logs_retention_days: int = Field(default=365, ge=1)
+    flow_logs_retention_days: RetentionDays = 365
     vpc_args: Escape = Field(default_factory=dict)
 
     @field_validator("cidr")
     @classmethod
     def _cidr(cls, v: str) -> str:
-        try:
-            net = ipaddress.IPv4Network(v, strict=True)
-        except ValueError as e:
-            raise ValueError(
-                f"expected an IPv4 network in CIDR notation like 10.40.0.0/16, found {v!r} ({e})"
-            ) from None
-        if not net.is_private:
-            raise ValueError(f"expected a private (RFC 1918) network, found {v!r}")
+        net = ipaddress.IPv4Network(v)
         if not 16 <= net.prefixlen <= 24:
             raise ValueError(f"expected a network between /16 and /24 (AWS VPC limits), found /{net.prefixlen}")
         return v
+
+    @model_validator(mode="after")
+    def _subnets_fit(self) -> AwsNetworkSpec:
+        vpc = ipaddress.IPv4Network(self.cidr).prefixlen
+        if self.subnet_prefix < vpc:
+            raise FieldError(
+                "subnet_prefix",
+                f"expected a subnet prefix of /{vpc} or longer (a subnet cannot be larger than its VPC "
+                f"{self.cidr}), found /{self.subnet_prefix}",
+            )
+        usable = 2 ** (self.subnet_prefix - vpc) - 1  # the last block is kept for public subnets
+        zones = self.availability_zones or []
+        needed = max((ord(z[-1]) - ord("a") + 1 for z in zones if "a" <= z[-1] <= "z"), default=1)
+        if usable < needed:
+            raise FieldError(
+                "subnet_prefix",
+                f"expected a subnet prefix of /{vpc + needed.bit_length()} or longer, so the VPC {self.cidr} holds "
+                f"{needed} zone subnets (zone letters a-{chr(ord('a') + needed - 1)}) and the public block, "
+                f"found /{self.subnet_prefix}, which leaves room for {usable}",
+            )
+        return self
 
 
 class SystemNodesSpec(Strict):
     """Small untainted nodes for cluster services (CoreDNS, autoscaler, device plugin): GPU nodes repel them."""
 
     instance_types: list[str] = Field(default_factory=lambda: ["m7i.large", "m6i.large"], min_length=1)
-    min: int = Field(default=2, ge=1)
-    max: int = Field(default=4, ge=1)
+    min: SystemNodeCount = 2
+    max: SystemNodeCount = 4
 
     @model_validator(mode="after")
     def _range(self) -> SystemNodesSpec:
@@ -59,25 +82,22 @@ class SystemNodesSpec(Strict):
 class AwsClusterSpec(Strict):
     """The site's EKS control plane. Private endpoint, encrypted secrets and logs on by default."""
 
-    kubernetes_version: str = Field(default="1.33", pattern=r"^1\.\d{2}$")
+    kubernetes_version: EksVersion = "1.33"
     endpoint_public_access: bool = Field(
         default=False, description="weakens security: reported by the security policy pack"
     )
-    public_access_cidrs: list[str] = Field(default_factory=list)
-    admin_role_arns: list[str] = Field(default_factory=list)
+    public_access_cidrs: PublicAccessCidrs = Field(default_factory=list)
+    admin_role_arns: list[RoleArn] = Field(default_factory=list)
     log_types: list[Literal["api", "audit", "authenticator", "controllerManager", "scheduler"]] = Field(
         default_factory=lambda: list(EKS_LOG_TYPES)
     )
-    log_retention_days: int = Field(default=365, ge=1)
+    log_retention_days: RetentionDays = 365
     system_nodes: SystemNodesSpec = Field(default_factory=SystemNodesSpec)
     cluster_args: Escape = Field(default_factory=dict)
 
     @field_validator("admin_role_arns")
     @classmethod
     def _arns(cls, v: list[str]) -> list[str]:
-        for arn in v:
-            if not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+", arn):
-                raise ValueError(f"expected IAM role ARNs like arn:aws:iam::123456789012:role/name, found {arn!r}")
         seen: dict[str, str] = {}
         for arn in v:
             name = role_name_of(arn)
@@ -102,7 +122,7 @@ class AwsSiteSpec(Strict):
     network: AwsNetworkSpec
     cluster: AwsClusterSpec = Field(default_factory=AwsClusterSpec)
     tiers: list[AwsTier] = Field(min_length=1)
-    tags: dict[str, str] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
 
     region_phrase: ClassVar[str] = "an AWS region"
     cidr_path: ClassVar[tuple[str, ...]] = ("network", "cidr")
