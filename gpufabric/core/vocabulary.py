@@ -56,3 +56,4 @@ TAG_COST_CENTER = "cost-center"
 # Policy ids that spec validation shares with the policy packs: a stack file that breaks one of these is
 # reported by `gpufabric check` as that policy's violation, not only as bad input.
 POLICY_REGION_ALLOWED = "region-allowed"
+POLICY_GUARDRAILS_INTACT = "guardrails-intact"

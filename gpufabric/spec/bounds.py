@@ -13,6 +13,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
+from gpufabric.core.aws_baseline import PRIVATE_VPC_RANGES
 from gpufabric.core.eks_versions import supported_eks_versions
 from gpufabric.core.naming import FABRIC_TAGS_PER_RESOURCE, is_reserved_label, is_reserved_tag
 
@@ -29,9 +30,7 @@ RETENTION_DAYS: tuple[int, ...] = (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 36
 RETENTION_DAYS += (2557, 2922, 3288, 3653)
 
 # AWS accepts these ranges for a VPC (RFC 1918 and the shared address space of RFC 6598).
-PRIVATE_RANGES: tuple[ipaddress.IPv4Network, ...] = tuple(
-    ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10")
-)
+PRIVATE_RANGES = PRIVATE_VPC_RANGES  # one home: gpufabric.core.aws_baseline (the rule private-vpc-cidr reads it too)
 MAX_PUBLIC_ACCESS_CIDRS = 40  # EKS: at most 40 CIDR blocks may reach a public cluster endpoint
 
 MAX_TAGS_PER_RESOURCE = 50  # AWS: at most 50 tags on one resource
@@ -206,6 +205,23 @@ def _role_arn(v: Any) -> str:
 
 
 RoleArn = Annotated[str, BeforeValidator(_role_arn)]
+
+# An exemption from the region-deny SCP may be written with wildcards; it passes the shape check so that the
+# cross-cutting rules can refuse it as what it is, a neutered guardrail (policy guardrails-intact), by name.
+_EXEMPT_ARN = re.compile(r"^\*$|^arn:[\w*-]+:iam::[\d*]{1,12}:role/[\w+=,.@/*-]+$")
+
+
+def _exempt_role_arn(v: Any) -> str:
+    if isinstance(v, str) and "*" in v and _EXEMPT_ARN.match(v):
+        return v
+    return _role_arn(v)
+
+
+ExemptRoleArn = Annotated[str, BeforeValidator(_exempt_role_arn)]
+
+
+def is_wildcard_arn(arn: str) -> bool:
+    return "*" in arn
 
 
 def partition_of_arn(arn: str) -> str:

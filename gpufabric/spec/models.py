@@ -14,7 +14,7 @@ from pydantic import Field, field_validator
 
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from gpufabric.spec.base import Strict
-from gpufabric.spec.bounds import RoleArn, Tags
+from gpufabric.spec.bounds import ExemptRoleArn, Tags
 from gpufabric.spec.sites import SiteSpec
 
 
@@ -59,7 +59,7 @@ class AwsScpSpec(Strict):
     """An AWS Organizations service control policy that denies actions outside the allowed regions."""
 
     target_ids: list[str] = Field(min_length=1, description="root (r-...), OU (ou-...) or account ids")
-    exempt_role_arns: list[RoleArn] = Field(default_factory=list)
+    exempt_role_arns: list[ExemptRoleArn] = Field(default_factory=list)
 
     @field_validator("target_ids")
     @classmethod

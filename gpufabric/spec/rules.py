@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from gpufabric.core.hardware import cpu_architecture, known_machine_types
 from gpufabric.core.jurisdictions import Jurisdiction, aws_partition_of
 from gpufabric.core.naming import FABRIC_TAGS_PER_RESOURCE
-from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, POLICY_REGION_ALLOWED
-from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, partition_of_arn
+from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, POLICY_GUARDRAILS_INTACT, POLICY_REGION_ALLOWED
+from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
 from gpufabric.spec.models import FabricSpec
 
 Path = tuple[str | int, ...]
@@ -109,7 +109,16 @@ def _arn_partitions(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
     if scp is not None:
         allowed = sorted({aws_partition_of(r) for r in j.aws_regions})
         for n, arn in enumerate(scp.exempt_role_arns):
-            if partition_of_arn(arn) not in allowed:
+            if is_wildcard_arn(arn):
+                issues.append(
+                    Issue(
+                        ("guardrails", "aws_scp", "exempt_role_arns", n),
+                        "one IAM role ARN, not a wildcard (it would exempt every principal from the region deny)",
+                        repr(arn),
+                        policy=POLICY_GUARDRAILS_INTACT,
+                    )
+                )
+            elif partition_of_arn(arn) not in allowed:
                 issues.append(
                     Issue(
                         ("guardrails", "aws_scp", "exempt_role_arns", n),

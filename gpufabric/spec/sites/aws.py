@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from gpufabric.core.aws_baseline import EKS_CONTROL_PLANE_LOG_TYPES
 from gpufabric.core.jurisdictions import Jurisdiction
 from gpufabric.core.naming import role_name_of
 from gpufabric.spec.base import Escape, FieldError, Name, Strict
@@ -22,7 +23,7 @@ from gpufabric.spec.bounds import (
 )
 from gpufabric.spec.tiers import AwsTier
 
-EKS_LOG_TYPES = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+EKS_LOG_TYPES = EKS_CONTROL_PLANE_LOG_TYPES  # one home: gpufabric.core.aws_baseline
 
 
 class AwsNetworkSpec(Strict):
