@@ -91,6 +91,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
             # Later registrations name their provider as "urn::id": remember its inputs (e.g. region) by that.
             self.recorder.providers[f"{urn}::{response.id}"] = raw_inputs
         provider_inputs = self.recorder.providers.get(provider_ref, {})
+        inputs = _plain(raw_inputs) if request.custom else {}  # converted once: recorded, and outputs diff it
         record = {
             "urn": urn,
             "id": response.id if request.custom else "",
@@ -101,8 +102,8 @@ class _Monitor(pulumi_mocks.MockMonitor):
             "region": effective_region(request.type, raw_inputs, provider_inputs, self.recorder.config)
             if request.custom
             else None,
-            "inputs": _plain(raw_inputs) if request.custom else {},
-            "outputs": _computed_only(_plain(state), _plain(raw_inputs)) if request.custom else {},
+            "inputs": inputs,
+            "outputs": _computed_only(_plain(state), inputs) if request.custom else {},
             "protect": bool(request.protect),
             "custom": bool(request.custom),
         }
