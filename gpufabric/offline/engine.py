@@ -8,6 +8,7 @@ result is sorted by URN, so planning the same stack twice gives identical JSON.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import runpy
@@ -90,6 +91,7 @@ class _Monitor(pulumi_mocks.MockMonitor):
             # Later registrations name their provider as "urn::id": remember its inputs (e.g. region) by that.
             self.recorder.providers[f"{urn}::{response.id}"] = raw_inputs
         provider_inputs = self.recorder.providers.get(provider_ref, {})
+        inputs = _plain(raw_inputs) if request.custom else {}  # converted once: recorded, and outputs diff it
         record = {
             "urn": urn,
             "id": response.id if request.custom else "",
@@ -100,8 +102,8 @@ class _Monitor(pulumi_mocks.MockMonitor):
             "region": effective_region(request.type, raw_inputs, provider_inputs, self.recorder.config)
             if request.custom
             else None,
-            "inputs": _plain(raw_inputs) if request.custom else {},
-            "outputs": _computed_only(_plain(state), _plain(raw_inputs)) if request.custom else {},
+            "inputs": inputs,
+            "outputs": _computed_only(_plain(state), inputs) if request.custom else {},
             "protect": bool(request.protect),
             "custom": bool(request.custom),
         }
@@ -134,23 +136,9 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
     config = _config_strings(loaded)
     with _LOCK:
         recorder = _Recorder(config, on_resource)
-        # The root Stack resource lives in a context variable that outlives a run: forget the previous
-        # stack's, or a second plan in the same process parents its resources to the first stack's URN.
-        pulumi.runtime.settings.ROOT.set(None)
-        pulumi.runtime.set_mocks(
-            recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder)
-        )
-        pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
-        outputs: dict[str, Any] = {}
-
-        @pulumi.runtime.test
-        def run() -> None:
-            outputs.update(runpy.run_path(str(PROGRAM), run_name="__main__"))
-
-        try:
-            run()
-        except Exception as e:
-            raise _as_input_error(loaded.path, recorder.errors[0] if recorder.errors else e) from None
+        failure = _on_fresh_thread(lambda: _run_program(loaded, config, recorder))
+        if failure is not None:
+            raise _as_input_error(loaded.path, recorder.errors[0] if recorder.errors else failure) from None
         if recorder.errors:
             raise _as_input_error(loaded.path, recorder.errors[0])
     resources = sorted(recorder.records.values(), key=lambda r: r["urn"])
@@ -162,6 +150,48 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
         config=config,
         resources=resources,
     )
+
+
+def _run_program(loaded: LoadedStack, config: dict[str, str], recorder: _Recorder) -> None:
+    """Set the mocks and config, then run gpufabric's program to completion under them."""
+    # The root Stack resource lives in a context variable: a fresh thread starts without one, and this
+    # makes sure a second plan never parents its resources to the first stack's URN.
+    pulumi.runtime.settings.ROOT.set(None)
+    pulumi.runtime.set_mocks(recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder))
+    pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
+
+    @pulumi.runtime.test
+    def run() -> None:
+        runpy.run_path(str(PROGRAM), run_name="__main__")
+
+    run()
+
+
+def _on_fresh_thread(fn: Callable[[], None]) -> BaseException | None:
+    """Run `fn` on a new thread with its own event loop and context; return what it raised, if anything.
+
+    Why: Pulumi records a source stack trace for every resource, walking every frame down to the thread's
+    first one. On a fresh thread that walk stops at the program's runner instead of also converting the
+    caller's frames (CLI, typer, click, tests) once per resource. Also, each run gets clean context
+    variables and event loop, so nothing of one plan's Pulumi state leaks into the next.
+    """
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        try:
+            fn()
+        except BaseException as e:  # noqa: BLE001 handed to the caller's thread, which re-raises it
+            failure.append(e)
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+
+    thread = threading.Thread(target=target, name="gpufabric-offline-plan")
+    thread.start()
+    thread.join()
+    return failure[0] if failure else None
 
 
 def _as_input_error(path: Path, err: BaseException) -> BaseException:

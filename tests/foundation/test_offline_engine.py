@@ -156,3 +156,29 @@ def test_sites_ask_and_decide_before_any_site_declares_resources(base_fabric, wr
         plan_stack(load_stack_file(write_stack(fabric, name="two-step")), on_resource=counts.append)
     assert "aws-lulea" in caught.value.message and "p4d.24xlarge" in caught.value.message
     assert max(counts) <= 1 + 2 * len(fabric["sites"])  # the Fabric, and per site its component and provider
+
+
+def test_the_program_runs_on_its_own_thread_so_stack_traces_skip_the_caller(
+    monkeypatch, base_fabric, write_stack
+) -> None:
+    """Pulumi sends a source stack trace with every registration, converting every frame down to the
+    thread's first: run on a fresh thread, the caller's frames (CLI, pytest) are not walked per resource.
+    The caller's Pulumi context (root Stack resource) is left as it was."""
+    import pulumi
+
+    from gpufabric.offline import engine
+    from gpufabric.spec import load_stack_file
+
+    uris: set[str] = set()
+    register = engine._Monitor.RegisterResource
+
+    def spy(self, request):  # noqa: ANN001, ANN202 (gRPC method)
+        uris.update(frame.pc.uri for frame in request.stackTrace.frames)
+        return register(self, request)
+
+    monkeypatch.setattr(engine._Monitor, "RegisterResource", spy)
+    before = pulumi.runtime.settings.ROOT.get()
+    engine.plan_stack(load_stack_file(write_stack(base_fabric(), name="own-thread")))
+    assert any(uri.endswith("/components/fabric.py") for uri in uris)  # the program's frames are there
+    assert not any(uri.endswith(("/test_offline_engine.py", "/_pytest/python.py")) for uri in uris)
+    assert pulumi.runtime.settings.ROOT.get() is before
