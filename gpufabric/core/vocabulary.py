@@ -42,7 +42,7 @@ SITE_TIER_KINDS: dict[SiteKind, frozenset[TierKind]] = {
 }
 
 # Site kinds whose components exist today; the others are rejected with "not yet supported".
-SUPPORTED_SITE_KINDS: frozenset[SiteKind] = frozenset({SiteKind.AWS})
+SUPPORTED_SITE_KINDS: frozenset[SiteKind] = frozenset({SiteKind.AWS, SiteKind.GCP})
 
 LABEL_PREFIX = "gpufabric.io"
 LABEL_SITE = f"{LABEL_PREFIX}/site"

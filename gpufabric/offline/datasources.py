@@ -1,7 +1,8 @@
 """Answers to data-source calls (invokes) during an offline plan.
 
 Availability zones and instance-type offerings come from moto's recorded AWS data, so an offline plan
-places GPU types in the AZs that really offer them. Identity and partition are fixed test values. A call
+places GPU types in the AZs that really offer them. Identity and partition are fixed test values. GCP zones
+come from the shipped machine table, the project number is a fixed test value. A call
 nobody answers is an error naming its token: an offline plan never makes up data silently.
 """
 
@@ -12,6 +13,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from gpufabric.core.gcp_machines import region_zones
 from gpufabric.core.jurisdictions import aws_partition_of
 from gpufabric.decide.aws import endpoint_service_name
 
@@ -121,6 +123,20 @@ def vpc_endpoint_service(region: str, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+OFFLINE_GCP_PROJECT_NUMBER = "100000000001"
+
+
+def gcp_project(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A fixed project number (it names the service agents that get key grants); the id is the one asked for."""
+    project = args.get("projectId") or args.get("project_id") or "offline-project"
+    return {"id": f"projects/{project}", "projectId": project, "number": OFFLINE_GCP_PROJECT_NUMBER, "name": project}
+
+
+def gcp_zones(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The zones the shipped machine table knows for the region (gpufabric.core.gcp_machines), all UP."""
+    return {"id": region, "region": region, "names": region_zones(region), "status": args.get("status") or "UP"}
+
+
 ANSWERS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
     "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": instance_type_offerings,
@@ -128,6 +144,8 @@ ANSWERS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getPartition:getPartition": partition,
     "aws:index/getRegion:getRegion": region_info,
     "aws:ec2/getVpcEndpointService:getVpcEndpointService": vpc_endpoint_service,
+    "gcp:organizations/getProject:getProject": gcp_project,
+    "gcp:compute/getZones:getZones": gcp_zones,
 }
 
 

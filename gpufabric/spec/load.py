@@ -116,11 +116,28 @@ def parse_fabric(raw: Any, where: str = "<config>") -> FabricSpec:
 
 def _loc(err: Any, raw: dict[str, Any]) -> tuple[Any, ...]:
     """Where a pydantic error is: a model-level rule about one field (FieldError) points at that field."""
-    loc = tuple(err["loc"])
+    loc = _without_tags(tuple(err["loc"]), raw)
     if loc[:1] == ("jurisdiction",) and isinstance(raw.get("jurisdiction"), str):
         return ("jurisdiction",)  # written as a bare name: `jurisdiction: eu`
     cause = (err.get("ctx") or {}).get("error")
     return (*loc, cause.field) if isinstance(cause, FieldError) else loc
+
+
+def _without_tags(loc: tuple[Any, ...], raw: Any) -> tuple[Any, ...]:
+    """Drop the discriminator tags pydantic puts into a union member's path (`sites.0.gcp.region`)."""
+    out: list[Any] = []
+    node = raw
+    for step in loc:
+        if isinstance(node, dict) and isinstance(step, str) and step not in node and node.get("kind") == step:
+            continue
+        out.append(step)
+        if isinstance(node, dict):
+            node = node.get(step)
+        elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
+            node = node[step]
+        else:
+            node = None
+    return tuple(out)
 
 
 def _expected_found(issue: Issue) -> str:
@@ -158,11 +175,11 @@ def key_path(raw: Any, path: tuple[Any, ...]) -> str:
 
 def _pydantic_text(err: dict[str, Any], raw: Any) -> str:
     """One pydantic error as 'expected ..., found ...' in the user's words."""
-    loc = tuple(err["loc"])
+    loc = _without_tags(tuple(err["loc"]), raw)
     kind = err["type"]
     found = _show(err.get("input"))
     if kind == "extra_forbidden":
-        known = _known_keys(loc[:-1])
+        known = _known_keys(loc[:-1], raw)
         return f"expected one of the keys {', '.join(known)}, found unknown key {loc[-1]!r}"
     if kind == "missing":
         return "expected this required key, found nothing"
@@ -197,30 +214,38 @@ def _kind(value: Any) -> str:
     return {dict: "a mapping", list: "a list", str: "a string", type(None): "nothing"}.get(type(value), repr(value))
 
 
-def _known_keys(loc: tuple[Any, ...]) -> list[str]:
-    """The keys allowed at a location, found by walking the models' annotations along the path."""
+def _known_keys(loc: tuple[Any, ...], raw: Any = None) -> list[str]:
+    """The keys allowed at a location, found by walking the models' annotations (and, for unions told
+    apart by `kind`, the raw data) along the path."""
     model: Any = FabricSpec
+    node = raw
     for step in loc:
         if isinstance(step, int):
+            node = node[step] if isinstance(node, list) and 0 <= step < len(node) else None
             continue
-        model = _unwrap(model)
+        model = _unwrap(model, node)
         if not (isinstance(model, type) and issubclass(model, BaseModel)) or step not in model.model_fields:
             return []
         model = model.model_fields[step].annotation
-    model = _unwrap(model)
+        node = node.get(step) if isinstance(node, dict) else None
+    model = _unwrap(model, node)
     if isinstance(model, type) and issubclass(model, BaseModel):
         return list(model.model_fields)
     return []
 
 
-def _unwrap(tp: Any) -> Any:
-    """list[X] / X | None / Annotated[X, ...] -> X (the first model found)."""
+def _unwrap(tp: Any, node: Any = None) -> Any:
+    """list[X] / X | None / Annotated[X, ...] -> X: the model whose `kind` matches the data, else the first."""
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
-        return _unwrap(typing.get_args(tp)[0])
+        return _unwrap(typing.get_args(tp)[0], node)
     if origin in (list, tuple) or origin is typing.Union or origin is types.UnionType:
-        for arg in typing.get_args(tp):
-            inner = _unwrap(arg)
-            if isinstance(inner, type) and issubclass(inner, BaseModel):
-                return inner
+        models = [m for m in (_unwrap(a, node) for a in typing.get_args(tp)) if isinstance(m, type)]
+        models = [m for m in models if issubclass(m, BaseModel)]
+        kind = node.get("kind") if isinstance(node, dict) else None
+        for m in models:
+            field = m.model_fields.get("kind")
+            if kind is not None and field is not None and kind in typing.get_args(field.annotation):
+                return m
+        return models[0] if models else tp
     return tp

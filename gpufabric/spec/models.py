@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -17,8 +17,10 @@ from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_j
 from gpufabric.core.naming import role_name_of
 from gpufabric.core.vocabulary import COMMITTED_TIERS, ELASTIC_TIERS, TierKind
 from gpufabric.spec.base import NAME_RULE, Escape, FieldError, Name, Strict
+from gpufabric.spec.sites.gcp import GcpSiteSpec
 
 __all__ = ["NAME_RULE", "Escape", "FieldError", "Name", "Strict"]  # re-exported while callers move to spec.base
+
 
 class JurisdictionSpec(Strict):
     """A named jurisdiction from the built-in table, optionally narrowed or widened for this stack.
@@ -219,8 +221,8 @@ class AwsSiteSpec(Strict):
     tags: dict[str, str] = Field(default_factory=dict)
 
 
-# The site kinds that exist today. GCP and on-prem arrive as new members of this union.
-SiteSpec = AwsSiteSpec
+# The site kinds that exist today, told apart by `kind` (on-prem arrives as a new member of this union).
+SiteSpec = Annotated[AwsSiteSpec | GcpSiteSpec, Field(discriminator="kind")]
 
 
 class AwsScpSpec(Strict):

@@ -20,6 +20,8 @@ from gpufabric.core.vocabulary import (
     SiteKind,
 )
 from gpufabric.spec.models import FabricSpec
+from gpufabric.spec.sites.gcp import GcpSiteSpec
+from gpufabric.spec.sites.gcp_rules import gcp_site_problems
 
 Path = tuple[str | int, ...]
 
@@ -73,6 +75,17 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_cidrs_disjoint(spec),
         *_overflow_references(spec),
         *_one_architecture_per_tier(spec),
+        *_gcp_sites(spec),
+    ]
+
+
+def _gcp_sites(spec: FabricSpec) -> list[Issue]:
+    """Each GCP site's own rules (machine table, zones, GKE version), placed under the site's key path."""
+    return [
+        Issue(("sites", i, *path), expected, found)
+        for i, site in enumerate(spec.sites)
+        if isinstance(site, GcpSiteSpec) and spec.resolved_jurisdiction().allows("gcp", site.region)
+        for path, expected, found in gcp_site_problems(site)
     ]
 
 
@@ -155,6 +168,8 @@ def _zones_in_region(spec: FabricSpec) -> list[Issue]:
     issues = []
     j = spec.resolved_jurisdiction()
     for i, site in enumerate(spec.sites):
+        if site.kind != "aws":
+            continue  # GCP zones are checked against the machine table (spec/sites/gcp_rules.py)
         if not j.allows(site.kind, site.region):
             continue  # the region is already reported; its zones would only repeat it
         zone_lists: list[tuple[Path, list[str]]] = []

@@ -1,0 +1,1 @@
+"""Site kinds' own spec models, one module per kind."""
