@@ -119,6 +119,8 @@ def _loc(err: Any, raw: dict[str, Any]) -> tuple[Any, ...]:
     loc = _without_tags(tuple(err["loc"]), raw)
     if loc[:1] == ("jurisdiction",) and isinstance(raw.get("jurisdiction"), str):
         return ("jurisdiction",)  # written as a bare name: `jurisdiction: eu`
+    if err["type"] == "union_tag_invalid":
+        return (*loc, "kind")  # a kind this place does not have: point at the kind
     cause = (err.get("ctx") or {}).get("error")
     return (*loc, cause.field) if isinstance(cause, FieldError) else loc
 
@@ -183,6 +185,9 @@ def _pydantic_text(err: dict[str, Any], raw: Any) -> str:
         return f"expected one of the keys {', '.join(known)}, found unknown key {loc[-1]!r}"
     if kind == "missing":
         return "expected this required key, found nothing"
+    if kind == "union_tag_invalid":
+        tags = ", ".join(repr(t.strip(" '<>").split(": ")[-1].strip("'")) for t in err["ctx"]["expected_tags"].split(","))
+        return f"expected a kind this place allows ({tags}), found {err['ctx']['tag']!r}"
     if kind == "value_error":
         msg = err["msg"].removeprefix("Value error, ")
         return msg  # our validators word whole sentences
