@@ -186,7 +186,9 @@ def _pydantic_text(err: dict[str, Any], raw: Any) -> str:
     if kind == "missing":
         return "expected this required key, found nothing"
     if kind == "union_tag_invalid":
-        tags = ", ".join(repr(t.strip(" '<>").split(": ")[-1].strip("'")) for t in err["ctx"]["expected_tags"].split(","))
+        tags = ", ".join(
+            repr(t.strip(" '<>").split(": ")[-1].strip("'")) for t in err["ctx"]["expected_tags"].split(",")
+        )
         return f"expected a kind this place allows ({tags}), found {err['ctx']['tag']!r}"
     if kind == "value_error":
         msg = err["msg"].removeprefix("Value error, ")
