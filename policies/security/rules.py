@@ -26,6 +26,7 @@ from policies.resources import (
     gcp_locations,
     truthy,
 )
+from policies.security.gcp_rules import gcp_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -358,6 +359,8 @@ RULES: tuple[Rule, ...] = (
         check=check_iam_wildcards,
     ),
 )
+
+RULES += gcp_rules(PACK)  # GCP-only rules live in their own module
 
 PACK_DEF = Pack(
     name=PACK,
