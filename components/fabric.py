@@ -15,11 +15,12 @@ from typing import Protocol, runtime_checkable
 import pulumi
 
 from components.aws import AwsSite, SiteContext
+from components.gcp import GcpSite
 from gpufabric.core.naming import FABRIC_WIDE, resource_tags
 from gpufabric.decide.overflow import overflow_order
 from gpufabric.spec import FabricSpec
 
-SITE_COMPONENTS = {"aws": AwsSite}
+SITE_COMPONENTS = {"aws": AwsSite, "gcp": GcpSite}
 
 
 @runtime_checkable

@@ -18,6 +18,7 @@ from inspect import signature
 from typing import Any
 
 from gpufabric.core.jurisdictions import gcp_region_of
+from gpufabric.core.naming import gcp_label_key  # noqa: F401 (re-exported: one home in core.naming)
 from policies.model import Res, StackContext
 
 # Predefined GCS dual-regions and the regions they span (a dual-region is as resident as its worst half).
@@ -216,11 +217,6 @@ def gcp_labels(res: Res) -> dict[str, str]:
         labels.update({str(k): str(v) for k, v in as_mapping(res.provider.props.get("defaultLabels")).items()})
     labels.update({str(k): str(v) for k, v in as_mapping(res.props.get("labels")).items()})
     return labels
-
-
-def gcp_label_key(tag: str) -> str:
-    """GCP label keys allow lowercase letters, digits, `_` and `-`: `gpufabric:site` -> `gpufabric_site`."""
-    return re.sub(r"[^a-z0-9_-]", "_", tag.lower())
 
 
 # ------------------------------------------------------------------------------------------ tagging

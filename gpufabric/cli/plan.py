@@ -27,6 +27,7 @@ class PlanFormat(StrEnum):
 
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
+GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
 
 
 @app.command("plan")
@@ -86,7 +87,35 @@ def tier_rows(plan: Plan) -> list[dict[str, Any]]:
         row["node_groups"] += 1
         row["min"] += int(scaling["minSize"])
         row["max"] += int(scaling["maxSize"])
+    rows |= gcp_tier_rows(plan)
     return sorted(rows.values(), key=lambda row: row["rank"])
+
+
+def gcp_tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, Any]]:
+    """GCP tiers read back from their GKE node pools (one pool per tier; a reserved pool's count is per zone)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    for r in plan.by_type(GKE_NODE_POOL):
+        config = r["inputs"].get("nodeConfig", {})
+        labels = config.get("labels", {})
+        if LABEL_TIER not in labels:
+            continue
+        scaling = r["inputs"].get("autoscaling")
+        zones = len(r["inputs"].get("nodeLocations", [])) or 1
+        fixed = int(r["inputs"].get("nodeCount", 0)) * zones
+        capacity = "SPOT" if config.get("spot") else "RESERVATION" if config.get("reservationAffinity") else "ON_DEMAND"
+        rows[(labels[LABEL_SITE], labels[LABEL_TIER])] = {
+            "site": labels[LABEL_SITE],
+            "tier": labels[LABEL_TIER],
+            "kind": labels[LABEL_TIER_KIND],
+            "rank": int(labels[LABEL_OVERFLOW_RANK]),
+            "region": r["region"],
+            "instance_types": [config.get("machineType", "")],
+            "capacity_type": capacity,
+            "node_groups": 1,
+            "min": int(scaling["totalMinNodeCount"]) if scaling else fixed,
+            "max": int(scaling["totalMaxNodeCount"]) if scaling else fixed,
+        }
+    return rows
 
 
 def render(plan: Plan, console: Console) -> None:

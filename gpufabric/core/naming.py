@@ -6,6 +6,7 @@ residency and cost attribution travel with every resource (tags) and every GPU n
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -117,3 +118,13 @@ def role_name_of(arn: str) -> str:
     principals and need different access entries.
     """
     return arn.split(":role/", 1)[-1].strip("/").replace("/", "-")
+
+
+def gcp_label_key(tag: str) -> str:
+    """GCP label keys allow lowercase letters, digits, `_` and `-`: `gpufabric:site` -> `gpufabric_site`."""
+    return re.sub(r"[^a-z0-9_-]", "_", tag.lower())
+
+
+def gcp_labels(tags: dict[str, str]) -> dict[str, str]:
+    """Resource tags as GCP labels: keys and values made label-safe (lowercase, `_`/`-`, at most 63)."""
+    return {gcp_label_key(k)[:63]: gcp_label_key(v)[:63] for k, v in tags.items()}

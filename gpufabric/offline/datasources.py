@@ -2,8 +2,9 @@
 
 Availability zones and instance-type offerings come from moto's recorded AWS data (a dated snapshot,
 `snapshot.py`), so an offline plan places GPU types in the AZs that really offer them. Identity and
-partition are fixed test values. A call nobody answers is an error naming its token: an offline plan
-never makes up data silently.
+partition are fixed test values. GCP zones come from the shipped machine table (`core/gcp_machines.py`);
+the project number is a fixed test value. A call nobody answers is an error naming its token: an offline
+plan never makes up data silently.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from gpufabric.core.gcp_machines import region_zones
 from gpufabric.core.jurisdictions import aws_partition_of
 from gpufabric.decide.aws import endpoint_service_name
 from gpufabric.offline.snapshot import region_offerings
@@ -103,6 +105,20 @@ def vpc_endpoint_service(region: str, args: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+OFFLINE_GCP_PROJECT_NUMBER = "100000000001"
+
+
+def gcp_project(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A fixed project number (it names the service agents that get key grants); the id is the one asked for."""
+    project = args.get("projectId") or args.get("project_id") or "offline-project"
+    return {"id": f"projects/{project}", "projectId": project, "number": OFFLINE_GCP_PROJECT_NUMBER, "name": project}
+
+
+def gcp_zones(region: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The zones the shipped machine table knows for the region (gpufabric.core.gcp_machines), all UP."""
+    return {"id": region, "region": region, "names": region_zones(region), "status": args.get("status") or "UP"}
+
+
 ANSWERS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getAvailabilityZones:getAvailabilityZones": availability_zones,
     "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": instance_type_offerings,
@@ -110,6 +126,8 @@ ANSWERS: dict[str, Callable[[str, dict[str, Any]], dict[str, Any]]] = {
     "aws:index/getPartition:getPartition": partition,
     "aws:index/getRegion:getRegion": region_info,
     "aws:ec2/getVpcEndpointService:getVpcEndpointService": vpc_endpoint_service,
+    "gcp:organizations/getProject:getProject": gcp_project,
+    "gcp:compute/getZones:getZones": gcp_zones,
 }
 
 

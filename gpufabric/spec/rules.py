@@ -14,6 +14,8 @@ from gpufabric.core.naming import FABRIC_TAGS_PER_RESOURCE
 from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, POLICY_GUARDRAILS_INTACT, POLICY_REGION_ALLOWED
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
 from gpufabric.spec.models import FabricSpec
+from gpufabric.spec.sites.gcp import GcpSiteSpec
+from gpufabric.spec.sites.gcp_rules import gcp_site_problems
 
 Path = tuple[str | int, ...]
 
@@ -41,6 +43,17 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_fabric_node_total(spec),
         *_tags_per_resource(spec),
         *_arn_partitions(spec, spec.resolved_jurisdiction()),
+        *_gcp_sites(spec),
+    ]
+
+
+def _gcp_sites(spec: FabricSpec) -> list[Issue]:
+    """Each GCP site's own rules (machine table, zones, GKE version), placed under the site's key path."""
+    return [
+        Issue(("sites", i, *path), expected, found)
+        for i, site in enumerate(spec.sites)
+        if isinstance(site, GcpSiteSpec) and site.in_jurisdiction(spec.resolved_jurisdiction())
+        for path, expected, found in gcp_site_problems(site)
     ]
 
 

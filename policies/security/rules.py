@@ -36,6 +36,7 @@ from policies.resources import (
     gcp_locations,
     truthy,
 )
+from policies.security.gcp_rules import gcp_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -598,6 +599,8 @@ RULES: tuple[Rule, ...] = (
         check_stack=check_cni_via_pod_identity,
     ),
 )
+
+RULES += gcp_rules(PACK)  # GCP-only rules live in their own module
 
 PACK_DEF = Pack(
     name=PACK,

@@ -177,7 +177,6 @@ BAD_INPUTS = [
     ("unknown-key", site_yaml(spot_extra="maxx: 3"), [f"{SITE}.tiers[l40s-spot].maxx", "'maxx'"]),
     ("public-cidr", site_yaml(cidr="8.8.0.0/16"), [f"{SITE}.network.cidr", "private"]),
     ("region-outside", site_yaml(region="us-east-1"), [f"{SITE}.region", "'us-east-1'"]),
-    ("gcp-site", site_yaml(kind="gcp"), [f"{SITE}.kind", "not yet supported"]),
     (
         "overlap",
         site_yaml(extra_site=OVERLAPPING_SITE),

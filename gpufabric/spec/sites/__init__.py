@@ -6,12 +6,13 @@ that have no member yet are reported as "not yet supported" by the loader.
 
 from __future__ import annotations
 
-from typing import Annotated, Union
+from typing import Annotated
 
 from pydantic import Field
 
 from gpufabric.spec.sites.aws import AwsClusterSpec, AwsNetworkSpec, AwsSiteSpec, SystemNodesSpec
+from gpufabric.spec.sites.gcp import GcpSiteSpec
 
-SiteSpec = Annotated[Union[AwsSiteSpec], Field(discriminator="kind")]  # noqa: UP007 (one member today)
+SiteSpec = Annotated[AwsSiteSpec | GcpSiteSpec, Field(discriminator="kind")]
 
-__all__ = ["AwsClusterSpec", "AwsNetworkSpec", "AwsSiteSpec", "SiteSpec", "SystemNodesSpec"]
+__all__ = ["AwsClusterSpec", "AwsNetworkSpec", "AwsSiteSpec", "GcpSiteSpec", "SiteSpec", "SystemNodesSpec"]

@@ -1,0 +1,1 @@
+"""Kubernetes objects a site deploys into its own cluster, through the site's Kubernetes provider."""
