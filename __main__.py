@@ -17,4 +17,4 @@ except PROGRAM_INPUT_ERRORS as err:
     raise pulumi.RunError(str(err)) from err
 
 pulumi.export("overflow", fabric.overflow)
-pulumi.export("clusters", {name: site.cluster.cluster.name for name, site in fabric.sites.items()})
+pulumi.export("clusters", {name: site.cluster_name for name, site in fabric.sites.items()})

@@ -8,11 +8,12 @@ from __future__ import annotations
 import pulumi
 
 from components.aws import AwsSite, SiteContext
+from components.onprem import OnpremSite
 from gpufabric.core.naming import FABRIC_WIDE, resource_tags
 from gpufabric.decide.overflow import overflow_order
 from gpufabric.spec import FabricSpec
 
-SITE_COMPONENTS = {"aws": AwsSite}
+SITE_COMPONENTS = {"aws": AwsSite, "onprem": OnpremSite}
 
 
 class Fabric(pulumi.ComponentResource):

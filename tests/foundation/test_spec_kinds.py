@@ -23,7 +23,7 @@ from gpufabric.spec import (
     SiteSpec,
     SpotTier,
 )
-from gpufabric.spec.sites import AwsSiteSpec
+from gpufabric.spec.sites import AwsSiteSpec, OnpremSiteSpec
 
 SITE = "gpufabric:fabric.sites[aws-stockholm]"
 RESERVED = f"{SITE}.tiers[h100-reserved]"
@@ -94,7 +94,7 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
     ("site-kind-unknown", lambda d: d["sites"][0].update(kind="azure"), f"{SITE}.kind",
      ["a site kind: one of aws, gcp, onprem", "'azure'"]),
     ("site-kind-not-yet-supported", lambda d: d["sites"][0].update(kind="gcp"), f"{SITE}.kind",
-     ["a supported site kind (aws)", "'gcp', which is not yet supported"]),
+     ["a supported site kind (aws, onprem)", "'gcp', which is not yet supported"]),
 ]  # fmt: skip
 
 
@@ -118,7 +118,7 @@ def test_plan_rejects_with_key_path_and_exit_2(
     ("union", "members"),
     [
         pytest.param(AwsTier, {ReservedTier, CapacityBlockTier, SpotTier, OnDemandTier}, id="aws-tier"),
-        pytest.param(SiteSpec, {AwsSiteSpec}, id="site"),
+        pytest.param(SiteSpec, {AwsSiteSpec, OnpremSiteSpec}, id="site"),
     ],
 )
 def test_kinds_are_discriminated_unions(union: Any, members: set[type]) -> None:

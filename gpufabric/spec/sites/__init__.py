@@ -11,7 +11,16 @@ from typing import Annotated, Union
 from pydantic import Field
 
 from gpufabric.spec.sites.aws import AwsClusterSpec, AwsNetworkSpec, AwsSiteSpec, SystemNodesSpec
+from gpufabric.spec.sites.onprem import OnpremSiteSpec, OwnedTier
 
-SiteSpec = Annotated[Union[AwsSiteSpec], Field(discriminator="kind")]  # noqa: UP007 (one member today)
+SiteSpec = Annotated[Union[AwsSiteSpec, OnpremSiteSpec], Field(discriminator="kind")]  # noqa: UP007
 
-__all__ = ["AwsClusterSpec", "AwsNetworkSpec", "AwsSiteSpec", "SiteSpec", "SystemNodesSpec"]
+__all__ = [
+    "AwsClusterSpec",
+    "AwsNetworkSpec",
+    "AwsSiteSpec",
+    "OnpremSiteSpec",
+    "OwnedTier",
+    "SiteSpec",
+    "SystemNodesSpec",
+]
