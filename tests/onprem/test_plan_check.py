@@ -169,3 +169,21 @@ def test_a_weakened_copy_of_onprem_only_fails_check(
     (found,) = json.loads(result.stdout)["violations"]
     assert (found["policy"], found["enforcement"]) == (rule, "mandatory")
     assert "sites[fra-onprem]" in found["message"] and words in found["message"]
+
+
+def test_an_onprem_plan_makes_no_call_at_all(tmp_path: Path, onprem_fabric, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing is read from the on-prem cluster (or anywhere) while planning an on-prem-only stack."""
+    from gpufabric.offline import datasources, plan_stack
+    from gpufabric.spec import load_stack_file
+
+    calls: list[str] = []
+    original = datasources.answer
+
+    def recording(token: str, *args: Any) -> Any:
+        calls.append(token)
+        return original(token, *args)
+
+    monkeypatch.setattr(datasources, "answer", recording)
+    plan = plan_stack(load_stack_file(write(tmp_path, "onprem-only", onprem_fabric(), SECRET_CONFIG)))
+    assert plan.by_type(RELEASE)  # the program ran
+    assert calls == []
