@@ -19,4 +19,4 @@ except PROGRAM_INPUT_ERRORS as err:
     raise ProgramInputError.of(err) from err
 
 pulumi.export("overflow", fabric.overflow)
-pulumi.export("clusters", {name: site.cluster.cluster.name for name, site in fabric.sites.items()})
+pulumi.export("clusters", {name: site.cluster_name for name, site in fabric.sites.items()})

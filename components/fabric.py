@@ -16,11 +16,12 @@ import pulumi
 
 from components.aws import AwsSite, SiteContext
 from components.gcp import GcpSite
+from components.onprem import OnpremSite
 from gpufabric.core.naming import FABRIC_WIDE, resource_tags
 from gpufabric.decide.overflow import overflow_order
 from gpufabric.spec import FabricSpec
 
-SITE_COMPONENTS = {"aws": AwsSite, "gcp": GcpSite}
+SITE_COMPONENTS = {"aws": AwsSite, "gcp": GcpSite, "onprem": OnpremSite}
 
 
 @runtime_checkable

@@ -17,7 +17,9 @@ from components.aws.capacity import CapacityTier, SystemNodes
 from components.aws.cluster import GpuCluster
 from components.aws.keys import SiteKeys
 from components.aws.network import PrivateNetwork
+from components.kube import ClusterBaseline, eks_provider
 from gpufabric.core import naming
+from gpufabric.decide.baseline import aws_baseline
 from gpufabric.decide.network import plan_subnets
 from gpufabric.decide.placement import place_tier, site_zones
 from gpufabric.spec import AwsSiteSpec, CommittedTier
@@ -139,6 +141,16 @@ class AwsSite(pulumi.ComponentResource):
             )
             for tier in site.tiers
         }
+        self.cluster_name = self.cluster.cluster.name
+        self.k8s_provider = eks_provider(
+            f"{name}-eks", self.cluster.cluster, site.region, pulumi.ResourceOptions(parent=self, depends_on=ready)
+        )
+        self.baseline = ClusterBaseline(
+            name,
+            site=aws_baseline(site, account.account_id),
+            provider=self.k8s_provider,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.tiers.values())),
+        )
         self.register_outputs(
             {
                 "region": site.region,

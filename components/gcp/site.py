@@ -16,9 +16,11 @@ from components.gcp.capacity import GcpCapacityTier, GcpSystemNodes
 from components.gcp.cluster import GkeCluster
 from components.gcp.keys import GcpSiteKeys
 from components.gcp.network import GcpPrivateNetwork
+from components.kube.baseline import ClusterBaseline
 from components.kube.compute_class import ComputeClass
 from gpufabric.core import naming
 from gpufabric.decide import gcp as decide
+from gpufabric.decide.baseline import gcp_baseline
 from gpufabric.spec.sites.gcp import GcpSiteSpec
 from gpufabric.spec.tiers import CommittedTier
 
@@ -153,6 +155,12 @@ class GcpSite(pulumi.ComponentResource):
             body=body,
             provider=self.k8s_provider,
             opts=pulumi.ResourceOptions(parent=self, depends_on=[t.node_pool for t in self.tiers.values()]),
+        )
+        self.baseline = ClusterBaseline(
+            name,
+            site=gcp_baseline(site),
+            provider=self.k8s_provider,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[self.cluster]),
         )
         self.register_outputs(
             {

@@ -1,1 +1,6 @@
-"""Kubernetes objects a site deploys into its own cluster, through the site's Kubernetes provider."""
+"""Kubernetes-side components every site shares: the cluster baseline and the providers that reach clusters."""
+
+from components.kube.baseline import ClusterBaseline
+from components.kube.providers import eks_provider
+
+__all__ = ["ClusterBaseline", "eks_provider"]

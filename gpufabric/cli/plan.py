@@ -28,6 +28,7 @@ class PlanFormat(StrEnum):
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
+CONFIG_MAP = "kubernetes:core/v1:ConfigMap"  # an owned tier's note: its nodes exist already (on-prem)
 
 
 @app.command("plan")
@@ -88,6 +89,23 @@ def tier_rows(plan: Plan) -> list[dict[str, Any]]:
         row["min"] += int(scaling["minSize"])
         row["max"] += int(scaling["maxSize"])
     rows |= gcp_tier_rows(plan)
+    for r in plan.by_type(CONFIG_MAP):
+        labels = r["inputs"].get("metadata", {}).get("labels", {})
+        if LABEL_TIER_KIND not in labels:
+            continue
+        nodes = int(r["inputs"]["data"]["nodes"])
+        rows[(labels[LABEL_SITE], labels[LABEL_TIER])] = {
+            "site": labels[LABEL_SITE],
+            "tier": labels[LABEL_TIER],
+            "kind": labels[LABEL_TIER_KIND],
+            "rank": int(labels[LABEL_OVERFLOW_RANK]),
+            "region": next((s.region for s in plan.spec.sites if s.name == labels[LABEL_SITE]), None),
+            "instance_types": [f"{r['inputs']['data']['gpusPerNode']} x {r['inputs']['data']['gpu']} (owned)"],
+            "capacity_type": None,
+            "node_groups": 0,
+            "min": nodes,
+            "max": nodes,
+        }
     return sorted(rows.values(), key=lambda row: row["rank"])
 
 

@@ -57,3 +57,8 @@ TAG_COST_CENTER = "cost-center"
 # reported by `gpufabric check` as that policy's violation, not only as bad input.
 POLICY_REGION_ALLOWED = "region-allowed"
 POLICY_GUARDRAILS_INTACT = "guardrails-intact"
+POLICY_ONPREM_COUNTRY_ALLOWED = "onprem-country-allowed"
+POLICY_IMAGE_REGISTRY_ALLOWED = "k8s-image-registry-allowed"
+
+# The one namespace where privileged pods may run: the NVIDIA GPU Operator installs drivers and toolkits.
+OPERATOR_NAMESPACE = "gpu-operator"

@@ -19,6 +19,7 @@ from typing import Any
 
 import pulumi
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc as _rpc
 
 from gpufabric.core.errors import PROGRAM_INPUT_ERRORS, InputError, InputErrors
 from gpufabric.core.jurisdictions import aws_partition_of
@@ -30,6 +31,7 @@ PROJECT = "gpufabric"
 # gpufabric's own Pulumi program, beside the packages of this checkout. Always this one: a stack file is
 # data, so a Pulumi.yaml, __main__.py or package found next to it is never run (issue 8 item 1).
 PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
+REDACTED = "[secret]"  # what a plan shows for any secret input (a kubeconfig): never its value
 SECRET_PLACEHOLDER = "[secret {key}: not decrypted offline]"
 _LOCK = threading.Lock()  # the Pulumi runtime is process-global: one offline run at a time
 
@@ -291,7 +293,9 @@ def _maybe_json(value: Any) -> Any:
 
 
 def _plain(value: Any) -> Any:
-    """Recorded inputs as plain JSON data (unknowns and resource references as strings)."""
+    """Recorded inputs as plain JSON data (unknowns and resource references as strings, secrets redacted)."""
+    if isinstance(value, dict) and value.get(_rpc._special_sig_key) == _rpc._special_secret_sig:  # noqa: SLF001
+        return REDACTED
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

@@ -16,10 +16,16 @@ from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import CONFIG_KEY, TierKind
 from gpufabric.sizing.models import CatalogOption, PriceTable
 from gpufabric.spec import AwsTier, CommittedTier, ElasticTier, FabricSpec, SiteSpec, load_stack_file, stack_file
+from gpufabric.spec.sites import OwnedTier
 
 
-def _priced_type(site: SiteSpec, tier: AwsTier, prices: PriceTable) -> tuple[hardware.MachineType, float, str]:
+def _priced_type(
+    site: SiteSpec, tier: AwsTier | OwnedTier, prices: PriceTable
+) -> tuple[hardware.MachineType, float, str]:
     """The first of the tier's instance types that the hardware table knows and the price table prices."""
+    if isinstance(tier, OwnedTier):  # on-prem nodes follow the hardware table's "onprem node" convention
+        price, source = prices.price(site.kind, "onprem", site.region, tier.kind)
+        return hardware.onprem_node(tier.gpu, tier.gpus_per_node), price, source
     problems: list[str] = []
     for itype in tier.instance_types:
         try:
@@ -31,7 +37,7 @@ def _priced_type(site: SiteSpec, tier: AwsTier, prices: PriceTable) -> tuple[har
     raise KeyError("; ".join(problems))
 
 
-def _node_range(tier: AwsTier) -> tuple[int, int]:
+def _node_range(tier: AwsTier | OwnedTier) -> tuple[int, int]:
     """(nodes that always run, nodes the stack allows today): count/count when committed, min/max when elastic."""
     if isinstance(tier, CommittedTier):
         return 0, tier.count
@@ -55,7 +61,7 @@ def options_from_spec(
                     stack_path,
                     f"{where}.instance_types",
                     f"an instance type with GPU facts and a {tier.kind.value} price in {site.region}",
-                    ", ".join(tier.instance_types),
+                    ", ".join(getattr(tier, "instance_types", ["onprem"])),
                     hint=f"{err.args[0]}. Pass --prices FILE with your rates.",
                 ) from None
             min_nodes, current = _node_range(tier)

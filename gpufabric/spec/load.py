@@ -82,7 +82,23 @@ def load_stack_file(path: Path, stack: str | None = None) -> LoadedStack:
         raise InputError(where, CONFIG_KEY, "a plain (not secret) object", "an encrypted value")
     secret_keys = frozenset(k for k, v in config.items() if isinstance(v, dict) and set(v) == {"secure"})
     spec = parse_fabric(raw, where)
+    _kubeconfigs_secret(spec, config, secret_keys, where)
     return LoadedStack(path=path, stack=stack or stack_name_of(path), config=config, spec=spec, secret_keys=secret_keys)
+
+
+def _kubeconfigs_secret(spec: FabricSpec, config: dict[str, Any], secret_keys: frozenset[str], where: str) -> None:
+    """An on-prem site's kubeconfig is a secret config value: never plain text in the stack file."""
+    for site in spec.sites:
+        ref = getattr(getattr(site, "kubeconfig", None), "secret", None)
+        if ref is None or ref in secret_keys:
+            continue
+        found = "a plain-text value" if ref in config else "no such key in the stack's config"
+        raise InputError(
+            where,
+            f"{CONFIG_KEY}.sites[{site.name}].kubeconfig.secret",
+            f"the name of a secret config value (`pulumi config set --secret {ref} < kubeconfig`)",
+            f"{found} for {ref!r}",
+        )
 
 
 def declared_jurisdiction(path: Path) -> str | None:

@@ -7,15 +7,24 @@ and return every problem at once, so a user fixes a stack file in one round.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from ipaddress import IPv4Network
 
+from gpufabric.core.charts import PUBLIC_REGISTRIES, registry_host
 from gpufabric.core.hardware import cpu_architecture, known_machine_types
 from gpufabric.core.jurisdictions import Jurisdiction, aws_partition_of
 from gpufabric.core.naming import FABRIC_TAGS_PER_RESOURCE
-from gpufabric.core.vocabulary import DEFAULT_TIER_ORDER, POLICY_GUARDRAILS_INTACT, POLICY_REGION_ALLOWED
+from gpufabric.core.vocabulary import (
+    DEFAULT_TIER_ORDER,
+    POLICY_GUARDRAILS_INTACT,
+    POLICY_IMAGE_REGISTRY_ALLOWED,
+    POLICY_REGION_ALLOWED,
+)
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
 from gpufabric.spec.models import FabricSpec
+from gpufabric.spec.sites import SiteSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
 from gpufabric.spec.sites.gcp_rules import gcp_site_problems
+from gpufabric.spec.tiers import AwsTierFields
 
 Path = tuple[str | int, ...]
 
@@ -44,6 +53,7 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_tags_per_resource(spec),
         *_arn_partitions(spec, spec.resolved_jurisdiction()),
         *_gcp_sites(spec),
+        *_mirrors_are_own(spec),
     ]
 
 
@@ -142,11 +152,33 @@ def _arn_partitions(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
     return issues
 
 
+
+def _mirrors_are_own(spec: FabricSpec) -> list[Issue]:
+    """A site's registry and chart mirrors are its own: a public registry is no mirror (images would leave
+    the jurisdiction's control)."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        for key in ("registry_mirror", "chart_mirror"):
+            ref = getattr(site, key, None)
+            if ref and registry_host(ref) in PUBLIC_REGISTRIES:
+                issues.append(
+                    Issue(
+                        ("sites", i, key),
+                        "the site's own registry (a mirror inside the jurisdiction), not a public registry",
+                        repr(ref),
+                        policy=POLICY_IMAGE_REGISTRY_ALLOWED,
+                    )
+                )
+    return issues
+
+
 def _one_architecture_per_tier(spec: FabricSpec) -> list[Issue]:
     """A node group runs one AMI, so a tier's instance types share one CPU architecture."""
     issues = []
     for i, site in enumerate(spec.sites):
         for k, tier in enumerate(site.tiers):
+            if not isinstance(tier, AwsTierFields):
+                continue  # owned tiers run nodes that already exist: no instance types
             if len({cpu_architecture(t) for t in tier.instance_types}) > 1:
                 issues.append(
                     Issue(
@@ -189,10 +221,10 @@ def _in_jurisdiction(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
             allowed = site.allowed_regions(j)
             issues.append(
                 Issue(
-                    ("sites", i, "region"),
+                    ("sites", i, getattr(site, "region_key", "region")),
                     f"{site.region_phrase} inside jurisdiction {j.name!r} ({', '.join(allowed)})",
                     repr(site.region),
-                    policy=POLICY_REGION_ALLOWED,
+                    policy=getattr(site, "region_policy", POLICY_REGION_ALLOWED),
                 )
             )
     return issues
@@ -237,18 +269,24 @@ def _zones_in_region(spec: FabricSpec) -> list[Issue]:
 def _cidrs_disjoint(spec: FabricSpec) -> list[Issue]:
     """Sites will be joined over private links, so their address spaces must not overlap."""
     issues = []
-    nets = [(i, s.cidr()) for i, s in enumerate(spec.sites)]
-    for a, (i, net_i) in enumerate(nets):
-        for j, net_j in nets[a + 1 :]:
-            if net_i.overlaps(net_j):
+    nets = [(i, path, net) for i, s in enumerate(spec.sites) for path, net in _site_cidrs(s)]
+    for a, (i, _, net_i) in enumerate(nets):
+        for j, path_j, net_j in nets[a + 1 :]:
+            if i != j and net_i.overlaps(net_j):
                 issues.append(
                     Issue(
-                        ("sites", j, *spec.sites[j].cidr_path),
+                        ("sites", j, *path_j),
                         f"a CIDR that does not overlap site {spec.sites[i].name!r} ({net_i})",
                         str(net_j),
                     )
                 )
     return issues
+
+
+def _site_cidrs(site: SiteSpec) -> list[tuple[tuple[str, ...], IPv4Network]]:
+    """A site's address spaces with their key paths: several on-prem (pods, services, nodes), one otherwise."""
+    many = getattr(site, "cidrs", None)
+    return many() if many is not None else [(site.cidr_path, site.cidr())]
 
 
 def _overflow_references(spec: FabricSpec) -> list[Issue]:

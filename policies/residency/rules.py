@@ -13,9 +13,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from gpufabric.core.aws_baseline import GLOBAL_SERVICE_ACTIONS, SCP_PRINCIPAL_KEY, SCP_REGION_KEY
+from gpufabric.core.charts import registry_host
 from gpufabric.core.jurisdictions import jurisdiction_of
-from gpufabric.core.vocabulary import LABEL_REGION, TAG_JURISDICTION
+from gpufabric.core.vocabulary import (
+    LABEL_REGION,
+    POLICY_IMAGE_REGISTRY_ALLOWED,
+    POLICY_ONPREM_COUNTRY_ALLOWED,
+    TAG_JURISDICTION,
+)
 from policies.config import ResolvedConfig
+from policies.kube import declared_mirrors, helm_chart_sources, helm_images, is_helm_release
 from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
 from policies.resources import (
     as_list,
@@ -247,8 +254,27 @@ def check_k8s_region(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iter
         yield f"pins {LABEL_REGION} to {', '.join(bad)}, outside jurisdiction {cfg.jurisdiction!r}"
 
 
+def _registry_allowed(host: str, cfg: ResolvedConfig, stack: StackContext) -> bool:
+    return cfg.allows_registry(host) or host in declared_mirrors(stack)
+
+
+def _allowed_text(cfg: ResolvedConfig, stack: StackContext) -> str:
+    return ", ".join([*cfg.registries, *sorted(declared_mirrors(stack))]) or "none"
+
+
 def check_k8s_images(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
-    """Rule 7b: every container image comes from an allowed (in-jurisdiction) registry."""
+    """Rule 7b: every container image, and every Helm chart and image in its values, comes from an allowed
+    (in-jurisdiction) registry: the defaults, `allowedRegistries`, or a mirror the stack's sites declare."""
+    if is_helm_release(res):
+        for source in helm_chart_sources(res):
+            host = registry_host(source)
+            if not _registry_allowed(host, cfg, stack):
+                yield f"chart comes from {source!r} ({host}), not an allowed registry ({_allowed_text(cfg, stack)})"
+        for where, image in helm_images(res.props.get("values")):
+            host = image_registry(image)
+            if not _registry_allowed(host, cfg, stack):
+                yield f"{where} pulls {image!r} from {host}, not an allowed registry ({_allowed_text(cfg, stack)})"
+        return
     spec = pod_spec(res)
     if spec is None:
         return
@@ -257,10 +283,28 @@ def check_k8s_images(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iter
         if not isinstance(image, str):
             continue
         host = image_registry(image)
-        if not cfg.allows_registry(host):
-            allowed = ", ".join(cfg.registries) or "none"
-            name = c.get("name", "?")
-            yield f"container {name!r} pulls {image!r} from {host}, not an allowed registry ({allowed})"
+        if not _registry_allowed(host, cfg, stack):
+            allowed = _allowed_text(cfg, stack)
+            yield f"container {c.get('name', '?')!r} pulls {image!r} from {host}, not an allowed registry ({allowed})"
+
+
+def check_onprem_country(
+    resources: Sequence[Res], cfg: ResolvedConfig, stack: StackContext
+) -> Iterator[tuple[str, str]]:
+    """Rule 1b: every on-prem site's data centre is in a country of the jurisdiction."""
+    if stack.fabric is None:
+        return
+    if cfg.jurisdiction is None:
+        yield NO_JURISDICTION, ""
+        return
+    for site in stack.fabric.sites:
+        country = getattr(site, "country", None)
+        if country is not None and country.upper() not in cfg.onprem_locations:
+            allowed = ", ".join(sorted(cfg.onprem_locations)) or "none"
+            yield (
+                f"on-prem site {site.name!r} is in {country}, outside jurisdiction {cfg.jurisdiction!r} ({allowed})",
+                "",
+            )
 
 
 # ------------------------------------------------------------------------------------------- rule 9
@@ -387,6 +431,17 @@ RULES: tuple[Rule, ...] = (
         config_keys=LOCATION_KEYS,
     ),
     Rule(
+        id=POLICY_ONPREM_COUNTRY_ALLOWED,
+        number=1,
+        pack=PACK,
+        description="Every on-prem site's data centre is in a country of the jurisdiction.",
+        severity=Severity.CRITICAL,
+        remediation="Move the site to a data centre in the jurisdiction (sites[].country), or, if the country "
+        "is legally inside it, add it to allowedOnpremLocations in the policy config.",
+        check_stack=check_onprem_country,
+        config_keys=LOCATION_KEYS,
+    ),
+    Rule(
         id="single-jurisdiction",
         number=2,
         pack=PACK,
@@ -421,10 +476,11 @@ RULES: tuple[Rule, ...] = (
         config_keys=LOCATION_KEYS,
     ),
     Rule(
-        id="k8s-image-registry-allowed",
+        id=POLICY_IMAGE_REGISTRY_ALLOWED,
         number=7,
         pack=PACK,
-        description="Kubernetes workloads pull images only from allowed, in-jurisdiction registries.",
+        description="Kubernetes workloads and Helm releases pull charts and images only from allowed, "
+        "in-jurisdiction registries (a site's own mirror included).",
         severity=Severity.HIGH,
         remediation="Mirror the image into the site's in-region registry (ECR / Artifact Registry / the "
         "on-prem mirror) and reference it there, or add the registry to allowedRegistries.",

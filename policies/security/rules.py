@@ -1,5 +1,7 @@
 """GPU-fabric security rules as pure functions: private control planes, no public exposure, customer-
-managed encryption in the right jurisdiction, IMDSv2 and no admin wildcards in IAM.
+managed encryption in the right jurisdiction, IMDSv2 and no admin wildcards in IAM; and, for every
+site's cluster (issue 10), no privileged pods outside the GPU Operator, no public Services, and rendered
+Kubernetes objects that meet their site's Kubernetes schema.
 
 Rule numbers follow issue 3. The secure defaults live in the components; these rules are what makes a
 weakening (an escape hatch, an opted-in option) loud.
@@ -22,8 +24,16 @@ from gpufabric.core.aws_baseline import (
     is_private_vpc_cidr,
 )
 from gpufabric.core.jurisdictions import jurisdiction_of
-from gpufabric.core.vocabulary import TAG_SITE
+from gpufabric.core.vocabulary import OPERATOR_NAMESPACE, TAG_SITE
 from policies.config import ResolvedConfig, egress_sites
+from policies.kube import (
+    is_helm_release,
+    kubernetes_version_of,
+    manifest_of,
+    namespace_of,
+    public_ip,
+    schema_errors,
+)
 from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
 from policies.resources import (
     arn_region,
@@ -31,9 +41,11 @@ from policies.resources import (
     as_mapping,
     aws_region,
     aws_tags,
+    containers,
     dig,
     gcp_key_location,
     gcp_locations,
+    pod_spec,
     truthy,
 )
 from policies.security.gcp_rules import gcp_rules
@@ -464,6 +476,83 @@ def check_cni_via_pod_identity(
             yield f"cluster {cluster!r} has no eks-pod-identity-agent add-on: Pod Identity cannot work", addon.urn
 
 
+# ------------------------------------------------------------------------------ rule 12 (Kubernetes objects)
+
+PRIVILEGED_NAMESPACE_LABEL = "pod-security.kubernetes.io/enforce"
+_INTERNAL_LB_ANNOTATIONS = {
+    "service.beta.kubernetes.io/aws-load-balancer-internal": {"true"},
+    "service.beta.kubernetes.io/aws-load-balancer-scheme": {"internal"},
+    "networking.gke.io/load-balancer-type": {"Internal"},
+    "cloud.google.com/load-balancer-type": {"Internal"},
+}
+
+
+def _privileged_values(values: Any, path: str = "values") -> Iterator[str]:
+    if isinstance(values, Mapping):
+        if values.get("privileged") is True:
+            yield f"{path}.privileged"
+        for key, value in values.items():
+            yield from _privileged_values(value, f"{path}.{key}")
+    elif isinstance(values, list):
+        for n, value in enumerate(values):
+            yield from _privileged_values(value, f"{path}[{n}]")
+
+
+def check_no_privileged(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """No privileged pod, release or namespace outside the GPU Operator's namespace."""
+    namespace = namespace_of(res)
+    if res.type == "kubernetes:core/v1:Namespace":
+        meta = as_mapping(res.props.get("metadata"))
+        level = as_mapping(meta.get("labels")).get(PRIVILEGED_NAMESPACE_LABEL)
+        if level == "privileged" and meta.get("name") != OPERATOR_NAMESPACE:
+            yield f"namespace {meta.get('name')!r} enforces Pod Security 'privileged' (only {OPERATOR_NAMESPACE!r} may)"
+        return
+    if namespace == OPERATOR_NAMESPACE:
+        return
+    if is_helm_release(res):
+        for where in _privileged_values(res.props.get("values")):
+            only = f"only {OPERATOR_NAMESPACE!r} may"
+            yield f"release in namespace {namespace or 'default'!r} sets {where}: true ({only})"
+        return
+    spec = pod_spec(res)
+    if spec is None:
+        return
+    for c in containers(spec):
+        if as_mapping(c.get("securityContext")).get("privileged") is True:
+            yield (
+                f"container {c.get('name', '?')!r} in namespace {namespace or 'default'!r} is privileged "
+                f"(only {OPERATOR_NAMESPACE!r} may run privileged pods)"
+            )
+
+
+def check_no_public_service(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """No NodePort Service, no LoadBalancer Service without an internal scheme, no public external IP."""
+    if res.type != "kubernetes:core/v1:Service":
+        return
+    spec = as_mapping(res.props.get("spec"))
+    kind = spec.get("type")
+    if kind == "NodePort":
+        yield "Service of type NodePort opens a port on every node's address"
+    if kind == "LoadBalancer":
+        annotations = as_mapping(as_mapping(res.props.get("metadata")).get("annotations"))
+        if not any(annotations.get(k) in v for k, v in _INTERNAL_LB_ANNOTATIONS.items()):
+            yield "Service of type LoadBalancer without an internal-scheme annotation gets a public address"
+    for ip in as_list(spec.get("externalIPs")):
+        if isinstance(ip, str) and public_ip(ip):
+            yield f"Service has public external IP {ip}"
+
+
+def check_k8s_schema(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """Every Kubernetes object the fabric renders meets the OpenAPI schema of its site's Kubernetes version."""
+    manifest = manifest_of(res)
+    if manifest is None:
+        return
+    version = kubernetes_version_of(res, stack)
+    name = as_mapping(manifest.get("metadata")).get("name", "?")
+    for problem in schema_errors(manifest, version):
+        yield f"{manifest['kind']} {name!r} does not meet the Kubernetes {version} schema at {problem}"
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="private-control-plane",
@@ -597,6 +686,36 @@ RULES: tuple[Rule, ...] = (
         remediation="Detach AmazonEKS_CNI_Policy from the node role; give the vpc-cni add-on a Pod Identity "
         "association (role trusted by pods.eks) and install the eks-pod-identity-agent add-on.",
         check_stack=check_cni_via_pod_identity,
+    ),
+    Rule(
+        id="k8s-no-privileged-outside-operator",
+        number=12,
+        pack=PACK,
+        description=f"No privileged pod, release or Pod Security level outside the {OPERATOR_NAMESPACE!r} namespace.",
+        severity=Severity.HIGH,
+        remediation="Drop securityContext.privileged (inference needs none: GPUs come through the device plugin); "
+        f"only the GPU Operator in {OPERATOR_NAMESPACE!r} installs drivers.",
+        check=check_no_privileged,
+    ),
+    Rule(
+        id="k8s-no-public-service",
+        number=12,
+        pack=PACK,
+        description="No NodePort or public LoadBalancer Service, no public external IP.",
+        severity=Severity.HIGH,
+        remediation="Use a ClusterIP Service behind the gateway, or an internal load balancer (e.g. "
+        "service.beta.kubernetes.io/aws-load-balancer-scheme: internal).",
+        check=check_no_public_service,
+    ),
+    Rule(
+        id="k8s-schema-valid",
+        number=12,
+        pack=PACK,
+        description="Rendered Kubernetes objects meet the OpenAPI schema of their site's Kubernetes version.",
+        severity=Severity.HIGH,
+        remediation="Fix the named field; objects are validated with kubernetes-validate for the site's "
+        "kubernetes_version.",
+        check=check_k8s_schema,
     ),
 )
 

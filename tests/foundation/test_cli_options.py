@@ -109,7 +109,7 @@ def test_a_full_disk_is_reported_not_a_traceback(tmp_path: Path) -> None:
 def _outside_jurisdiction(tmp: Path) -> Path:
     """An EU stack with its site moved to us-east-1: `check` judges it (region-allowed) without planning."""
     doc = yaml.safe_load((REPO / "stacks" / "Pulumi.eu-sovereign.yaml").read_text(encoding="utf-8"))
-    site = doc["config"]["gpufabric:fabric"]["sites"][0]
+    site = next(s for s in doc["config"]["gpufabric:fabric"]["sites"] if s["kind"] == "aws")
     site["region"] = "us-east-1"
     site["network"]["availability_zones"] = ["us-east-1a", "us-east-1b", "us-east-1c"]
     path = tmp / "Pulumi.eu-in-us.yaml"

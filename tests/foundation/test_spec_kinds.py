@@ -23,7 +23,7 @@ from gpufabric.spec import (
     SiteSpec,
     SpotTier,
 )
-from gpufabric.spec.sites import AwsSiteSpec, GcpSiteSpec
+from gpufabric.spec.sites import AwsSiteSpec, GcpSiteSpec, OnpremSiteSpec
 
 SITE = "gpufabric:fabric.sites[aws-stockholm]"
 RESERVED = f"{SITE}.tiers[h100-reserved]"
@@ -116,7 +116,7 @@ def test_plan_rejects_with_key_path_and_exit_2(
     ("union", "members"),
     [
         pytest.param(AwsTier, {ReservedTier, CapacityBlockTier, SpotTier, OnDemandTier}, id="aws-tier"),
-        pytest.param(SiteSpec, {AwsSiteSpec, GcpSiteSpec}, id="site"),
+        pytest.param(SiteSpec, {AwsSiteSpec, GcpSiteSpec, OnpremSiteSpec}, id="site"),
     ],
 )
 def test_kinds_are_discriminated_unions(union: Any, members: set[type]) -> None:

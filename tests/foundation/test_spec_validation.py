@@ -124,12 +124,6 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         ["expected this required key"],
     ),
     (
-        "onprem-site",
-        lambda d: site(d).update(kind="onprem"),
-        f"{SITE}.kind",
-        ["not yet supported", "'onprem'"],
-    ),
-    (
         "unknown-site-kind",
         lambda d: site(d).update(kind="azure"),
         f"{SITE}.kind",

@@ -39,7 +39,19 @@ def fabric(stack: str) -> dict[str, Any]:
     return copy.deepcopy(doc["config"]["gpufabric:fabric"])
 
 
+def aws_site(fab: dict[str, Any]) -> dict[str, Any]:
+    """The stack's first AWS site (eu-sovereign lists its on-prem site first)."""
+    return next(s for s in fab["sites"] if s["kind"] == "aws")
+
+
+def has_aws(stack: str) -> bool:
+    return any(s["kind"] == "aws" for s in fabric(stack)["sites"])
+
+
 def write(tmp_path: Path, name: str, fab: dict[str, Any], extra: dict[str, Any] | None = None) -> Path:
+    """A stack file holding `fab`; on-prem sites get their kubeconfig as a (placeholder) secret value."""
+    secrets = {s["kubeconfig"]["secret"]: {"secure": "v1:cGxhY2Vob2xkZXI="} for s in fab["sites"] if "kubeconfig" in s}
+    extra = {**secrets, **(extra or {})}
     path = tmp_path / f"Pulumi.{name}.yaml"
     path.write_text(yaml.safe_dump({"config": {"gpufabric:fabric": fab, **(extra or {})}}), encoding="utf-8")
     return path
@@ -63,7 +75,7 @@ def test_example_stacks_check_clean(stack: str) -> None:
 
 def test_eu_sovereign_with_its_region_changed_to_us_fails_the_residency_rule(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
-    site = fab["sites"][0]
+    site = aws_site(fab)
     site["region"] = "us-east-1"
     site["network"]["availability_zones"] = ["us-east-1a", "us-east-1b", "us-east-1c"]
     stack = write(tmp_path, "eu-in-us", fab)
@@ -97,8 +109,8 @@ def test_eu_sovereign_with_its_region_changed_to_us_fails_the_residency_rule(tmp
 
 def test_other_spec_errors_stay_bad_input_for_check(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
-    fab["sites"][0]["region"] = "us-east-1"
-    fab["sites"][0]["network"]["cidr"] = "10.40.0.300/16"  # a typo next to the breach: fix the input first
+    aws_site(fab)["region"] = "us-east-1"
+    aws_site(fab)["network"]["cidr"] = "10.40.0.300/16"  # a typo next to the breach: fix the input first
     result = check("--config", str(write(tmp_path, "eu-typo", fab)), "--format", "json")
     assert result.returncode == 2, result.stdout
     assert "network.cidr" in result.stderr and "Traceback" not in result.stderr
@@ -107,7 +119,7 @@ def test_other_spec_errors_stay_bad_input_for_check(tmp_path: Path) -> None:
 def test_eu_sovereign_widened_to_a_us_region_fails_residency(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
     fab["jurisdiction"] = {"name": "eu", "aws_regions": ["eu-north-1", "us-east-1"]}  # explicit widening
-    site = fab["sites"][0]
+    site = aws_site(fab)
     site["region"] = "us-east-1"
     site["network"]["availability_zones"] = ["us-east-1a", "us-east-1b", "us-east-1c"]
     result = check("--config", str(write(tmp_path, "eu-moved", fab)), "--format", "json")
@@ -125,19 +137,19 @@ def test_the_escape_hatch_cannot_move_a_resource_out_of_its_site_region(tmp_path
     assert "Traceback" not in result.stderr
 
 
-@pytest.mark.parametrize("stack", EXAMPLES)
+@pytest.mark.parametrize("stack", [s for s in EXAMPLES if has_aws(s)])
 def test_public_endpoint_fails_security(tmp_path: Path, stack: str) -> None:
     fab = fabric(stack)
-    fab["sites"][0].setdefault("cluster", {})["endpoint_public_access"] = True
+    aws_site(fab).setdefault("cluster", {})["endpoint_public_access"] = True
     result = check("--config", str(write(tmp_path, f"{stack}-public", fab)), "--format", "json")
     assert result.returncode == 1, result.stderr
     assert mandatory_policies(result) == {"private-control-plane"}
 
 
-@pytest.mark.parametrize("stack", EXAMPLES)
+@pytest.mark.parametrize("stack", [s for s in EXAMPLES if has_aws(s)])
 def test_unencrypted_volume_fails_security(tmp_path: Path, stack: str) -> None:
     fab = fabric(stack)
-    fab["sites"][0]["tiers"][0]["launch_template_args"] = {
+    aws_site(fab)["tiers"][0]["launch_template_args"] = {
         "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"encrypted": "false", "volume_size": 200}}]
     }
     result = check("--config", str(write(tmp_path, f"{stack}-unencrypted", fab)), "--format", "json")
@@ -147,7 +159,7 @@ def test_unencrypted_volume_fails_security(tmp_path: Path, stack: str) -> None:
 
 def test_sarif_and_junit_outputs_validate(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
-    fab["sites"][0]["cluster"]["endpoint_public_access"] = True
+    aws_site(fab)["cluster"]["endpoint_public_access"] = True
     stack = write(tmp_path, "eu-public", fab)
     sarif_out, junit_out = tmp_path / "out" / "check.sarif", tmp_path / "out" / "check.xml"
     assert check("--config", str(stack), "--format", "sarif", "--out", str(sarif_out)).returncode == 1
@@ -162,7 +174,7 @@ def test_sarif_and_junit_outputs_validate(tmp_path: Path) -> None:
 
 def test_policy_config_downgrade_and_bad_input(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
-    fab["sites"][0]["cluster"]["endpoint_public_access"] = True
+    aws_site(fab)["cluster"]["endpoint_public_access"] = True
     stack = write(tmp_path, "eu-public", fab)
     downgrade = tmp_path / "policy.json"
     downgrade.write_text(json.dumps({"private-control-plane": "advisory"}), encoding="utf-8")

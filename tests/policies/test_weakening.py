@@ -109,7 +109,7 @@ def weakened(change: Any) -> dict[str, Any]:
     if isinstance(change, tuple) and change[0] == GUARDRAILS:
         fabric["guardrails"] = {"aws_scp": {"target_ids": ["r-ab12"], "exempt_role_arns": change[1]}}
     else:
-        change(fabric["sites"][0])
+        change(next(site for site in fabric["sites"] if site["kind"] == "aws"))
     return doc
 
 

@@ -197,7 +197,7 @@ def test_stack_options_from_the_example_stack(run_size) -> None:
     r = run_size("--stack", "eu-sovereign", "--demand", str(EXAMPLES / "demand-4w.csv"), "--format", "json")
     assert r.returncode in (0, 1), r.stderr
     doc = json.loads(r.stdout)
-    assert {o["id"].split("/")[0] for o in doc["options"]} == {"aws-stockholm", "gcp-eemshaven"}
+    assert {o["id"].split("/")[0] for o in doc["options"]} == {"fra-onprem", "aws-stockholm", "gcp-eemshaven"}
     assert "not live prices" in doc["notice"]
 
 

@@ -12,7 +12,17 @@ from pydantic import Field
 
 from gpufabric.spec.sites.aws import AwsClusterSpec, AwsNetworkSpec, AwsSiteSpec, SystemNodesSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
+from gpufabric.spec.sites.onprem import OnpremSiteSpec, OwnedTier
 
-SiteSpec = Annotated[AwsSiteSpec | GcpSiteSpec, Field(discriminator="kind")]
+SiteSpec = Annotated[AwsSiteSpec | GcpSiteSpec | OnpremSiteSpec, Field(discriminator="kind")]
 
-__all__ = ["AwsClusterSpec", "AwsNetworkSpec", "AwsSiteSpec", "GcpSiteSpec", "SiteSpec", "SystemNodesSpec"]
+__all__ = [
+    "AwsClusterSpec",
+    "AwsNetworkSpec",
+    "AwsSiteSpec",
+    "GcpSiteSpec",
+    "OnpremSiteSpec",
+    "OwnedTier",
+    "SiteSpec",
+    "SystemNodesSpec",
+]

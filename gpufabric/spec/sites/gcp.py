@@ -24,6 +24,10 @@ GCP_ZONE_PATTERN = r"^[a-z]+-[a-z]+\d+-[a-z]$"
 GCP_PROJECT_PATTERN = r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$"
 # Reservations as ComputeClass priorities need this GKE version or later (GKE release notes, ComputeClass).
 MIN_GKE_FOR_RESERVATION_PRIORITIES = "1.31.1-gke.2105000"
+# The default minor of each GKE release channel, as an approximation dated with the machine table
+# (https://cloud.google.com/kubernetes-engine/docs/release-notes); used only to pick the schema that rendered
+# Kubernetes objects are validated against when no version is pinned.
+CHANNEL_MINOR = {"RAPID": "1.34", "REGULAR": "1.33", "STABLE": "1.32"}
 
 
 def gke_version_key(version: str) -> tuple[int, ...]:
@@ -108,6 +112,14 @@ class GcpClusterSpec(Strict):
     admin_members: list[str] = Field(default_factory=list)
     system_nodes: GcpSystemNodesSpec = Field(default_factory=GcpSystemNodesSpec)
     cluster_args: Escape = Field(default_factory=dict)
+
+    @property
+    def kubernetes_version(self) -> str:
+        """The Kubernetes minor the cluster's objects are validated against: the pinned minimum, else the
+        minor a release channel served when the machine table was dated (channels move on; pin to be exact)."""
+        if self.min_master_version:
+            return ".".join(self.min_master_version.split("-")[0].split(".")[:2])
+        return CHANNEL_MINOR[self.release_channel]
 
     @field_validator("admin_members")
     @classmethod

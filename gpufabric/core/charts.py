@@ -1,0 +1,51 @@
+"""The Helm charts the fabric installs, pinned in ONE place: name, repository and version.
+
+The NVIDIA GPU Operator is published as chart `gpu-operator` in NVIDIA's NGC Helm repository. The pinned
+version was chosen as a recent stable 25.3 release (v25.3.4, the chart's app version in public downstream
+wrappers at the time of writing); it is NOT verified offline against the repository index: check it with
+`helm search repo nvidia/gpu-operator --versions` before an upgrade. A site's chart mirror replaces the
+repository (sites that cannot reach NVIDIA); the chart name and version stay the same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Chart:
+    name: str
+    repository: str  # a Helm repository URL (https://) or an OCI registry path (oci://)
+    version: str
+
+
+GPU_OPERATOR = Chart(name="gpu-operator", repository="https://helm.ngc.nvidia.com/nvidia", version="v25.3.4")
+
+# Upstream registries of the GPU Operator's images (the chart's default `repository` values). A registry
+# mirror serves the same paths below its own host: nvcr.io/nvidia/k8s -> <mirror>/nvidia/k8s.
+NVIDIA_REGISTRY = "nvcr.io"
+NFD_REGISTRY = "registry.k8s.io"
+
+# Public registries (image and chart hosts anyone can push to or that live outside any jurisdiction's
+# control): a site's registry or chart mirror must be its own, never one of these.
+PUBLIC_REGISTRIES = frozenset(
+    {
+        NVIDIA_REGISTRY,
+        NFD_REGISTRY,
+        "helm.ngc.nvidia.com",
+        "docker.io",
+        "registry-1.docker.io",
+        "index.docker.io",
+        "quay.io",
+        "ghcr.io",
+        "gcr.io",
+        "public.ecr.aws",
+        "mcr.microsoft.com",
+    }
+)
+
+
+def registry_host(reference: str) -> str:
+    """The host of a registry, image or chart reference (`oci://reg.local/charts` -> `reg.local`)."""
+    rest = reference.split("://", 1)[-1]
+    return rest.split("/", 1)[0].lower()
