@@ -207,3 +207,63 @@ def test_a_catalog_jurisdiction_must_follow_from_provider_and_region(
     else:
         with pytest.raises(ValidationError, match="does not follow from"):
             CatalogOption.model_validate(raw)
+
+
+_VALID_STACK = """\
+config:
+  gpufabric:fabric:
+    jurisdiction: eu
+    sites:
+      - name: aws-stockholm
+        kind: aws
+        region: eu-north-1
+        network: {cidr: 10.40.0.0/16, availability_zones: [eu-north-1a, eu-north-1b], egress: none}
+        cluster: {kubernetes_version: "1.33"}
+        tiers:
+          - {name: l40s-spot, kind: spot, instance_types: [g6e.2xlarge], min: 0, max: 8}
+"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "needle"),
+    [
+        ("kind: spot", "kind: spotty", "sites[aws-stockholm].tiers[l40s-spot]"),
+        ("    sites:\n      - name", "    sites: [oops]\n    x:\n      - name", "sites"),
+        ("    sites:\n      - name", "    sites: 7\n    x:\n      - name", "sites"),
+        ("        region: eu-north-1\n", "", "sites[aws-stockholm].region"),
+    ],
+    ids=["unknown-tier-kind", "site-not-a-mapping", "sites-not-a-list", "site-without-region"],
+)
+def test_apply_to_an_invalid_stack_exits_2_untouched(
+    run_size: Callable[..., Any],
+    write_catalog: Callable[..., Path],
+    write_series: Callable[..., Path],
+    tmp_path: Path,
+    old: str,
+    new: str,
+    needle: str,
+) -> None:
+    """The spec's own error (key path by name), exit 2, no traceback, the file byte for byte as it was."""
+    assert old in _VALID_STACK
+    text = _VALID_STACK.replace(old, new)
+    stack = tmp_path / "Pulumi.bad.yaml"
+    stack.write_text(text)
+    catalog = write_catalog([option("aws-stockholm/l40s-spot", "spot", gpu="L40S", max_nodes=64)])
+    proc = run_size(
+        "--catalog", str(catalog), "--demand", str(write_series([20.0, 60.0])), "--apply-to", str(stack)
+    )  # fmt: skip
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert str(stack) in proc.stderr and needle in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert stack.read_text() == text
+
+
+def test_apply_to_a_valid_stack_still_applies(
+    run_size: Callable[..., Any], write_catalog: Callable[..., Path], write_series: Callable[..., Path], tmp_path: Path
+) -> None:
+    stack = tmp_path / "Pulumi.good.yaml"
+    stack.write_text(_VALID_STACK)
+    catalog = write_catalog([option("aws-stockholm/l40s-spot", "spot", gpu="L40S", max_nodes=64)])
+    proc = run_size("--catalog", str(catalog), "--demand", str(write_series([20.0, 60.0])), "--apply-to", str(stack))
+    assert proc.returncode == 0, proc.stderr
+    assert stack.read_text() != _VALID_STACK
