@@ -267,3 +267,104 @@ def test_apply_to_a_valid_stack_still_applies(
     proc = run_size("--catalog", str(catalog), "--demand", str(write_series([20.0, 60.0])), "--apply-to", str(stack))
     assert proc.returncode == 0, proc.stderr
     assert stack.read_text() != _VALID_STACK
+
+
+SERIES_HEAD = "timestamp,requests_per_second,mean_input_tokens,mean_output_tokens,p95_input_tokens\n"
+TRACE_HEAD = "timestamp,input_tokens,output_tokens\n"
+T0 = 1767571200  # 2026-01-05
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "bound"),
+    [
+        (
+            SERIES_HEAD + f"{T0},1,500,200,900\n{T0 + 3600},1e12,500,200,900\n",
+            "row 3, column requests_per_second",
+            "MAX_RATE",
+        ),
+        (SERIES_HEAD + f"{T0},100001,500,200,900\n", "row 2, column requests_per_second", "MAX_RATE"),
+        (SERIES_HEAD + f"{T0},1,1e15,200,900\n", "row 2, column mean_input_tokens", "MAX_TOKENS"),
+        (SERIES_HEAD + f"{T0},1,500,1e15,900\n", "row 2, column mean_output_tokens", "MAX_TOKENS"),
+        (SERIES_HEAD + f"{T0},1,500,200,10000001\n", "row 2, column p95_input_tokens", "MAX_TOKENS"),
+        (TRACE_HEAD + f"{T0},1000000000000000,10\n", "row 2, column input_tokens", "MAX_TOKENS"),
+        (TRACE_HEAD + f"{T0},10,1000000000000000\n", "row 2, column output_tokens", "MAX_TOKENS"),
+    ],
+    ids=["series-rate-1e12", "series-rate-just-above", "mean-in", "mean-out", "p95-in", "trace-in", "trace-out"],
+)
+def test_absurd_rates_and_token_counts_are_refused(tmp_path: Path, text: str, where: str, bound: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    with pytest.raises(InputError) as err:
+        load_demand(path, 3600)
+    assert where in err.value.message and bound in err.value.message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [SERIES_HEAD + f"{T0},100000,10000000,10000000,10000000\n", TRACE_HEAD + f"{T0},10000000,10000000\n"],
+    ids=["series-at-bounds", "trace-at-bounds"],
+)
+def test_rates_and_tokens_at_the_bounds_read(tmp_path: Path, text: str) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(text)
+    assert len(load_demand(path, 3600)) == 1
+
+
+def test_an_absurd_rate_exits_2_quickly_on_the_cli(run_size: Callable[..., Any], tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(SERIES_HEAD + f"{T0},1e12,500,200,900\n{T0 + 3600},1,1e15,200,900\n")
+    proc = run_size("--demand", str(path), "--stack", "eu-sovereign")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "requests_per_second" in proc.stderr and "mean_input_tokens" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def _trace(path: Path, stamps: list[int]) -> Path:
+    path.write_text(TRACE_HEAD + "".join(f"{t},100,20\n" for t in stamps))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("stamps", "rows", "ok"),
+    [
+        ([T0, T0 + 30 * 365 * 86400, T0 + 10], "rows 3 and 4", False),  # 2056 typed for 2026, in the middle
+        ([T0 + 10, T0, T0 + 7 * 86400 + 11], "rows 2 and 4", False),
+        ([T0, T0 + 7 * 86400], "", True),  # exactly the bound
+    ],
+    ids=["decades-late-unsorted", "just-over-7-days", "at-7-days"],
+)
+def test_a_trace_gap_beyond_seven_days_names_both_rows(tmp_path: Path, stamps: list[int], rows: str, ok: bool) -> None:
+    path = _trace(tmp_path / "t.csv", stamps)
+    if ok:
+        assert len(load_demand(path, 3600)) == 7 * 24 + 1
+        return
+    with pytest.raises(InputError) as err:
+        load_demand(path, 3600)
+    assert f"{rows}, column timestamp" in err.value.message and "MAX_GAP_SECONDS" in err.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "count", "interval", "needle"),
+    [
+        ("series", 50_001, 1, "50,001 intervals"),
+        ("trace", 6 * 86400, 1, "518,401 intervals"),  # six days of a trace at --interval 1s
+        ("trace", 1400 * 86400, 86400, "2,017,440 windows"),  # daily intervals of 1,440 windows each
+    ],
+    ids=["series-too-many-rows", "trace-too-fine-interval", "trace-too-many-windows"],
+)
+def test_the_number_of_intervals_is_bounded(tmp_path: Path, kind: str, count: int, interval: int, needle: str) -> None:
+    """Refused naming the interval length and span, before the interval arrays are allocated."""
+    path = tmp_path / "d.csv"
+    if kind == "series":
+        path.write_text(SERIES_HEAD + "".join(f"{T0 + k},1,500,200,900\n" for k in range(count)))
+    else:
+        _trace(path, list(range(T0, T0 + count + 1, 7 * 86400)) + [T0 + count])
+    with pytest.raises(InputError) as err:
+        load_demand(path, interval)
+    assert needle in err.value.message and f"of {interval:,} s: the timestamps span" in err.value.message
+
+
+def test_the_interval_bound_admits_a_year_of_15_minutes(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text(SERIES_HEAD + "".join(f"{T0 + 900 * k},1,500,200,900\n" for k in range(366 * 96)))
+    assert len(load_demand(path, 900)) == 366 * 96
