@@ -368,3 +368,94 @@ def test_the_interval_bound_admits_a_year_of_15_minutes(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     path.write_text(SERIES_HEAD + "".join(f"{T0 + 900 * k},1,500,200,900\n" for k in range(366 * 96)))
     assert len(load_demand(path, 900)) == 366 * 96
+
+
+class _FakeHighs:
+    """What optimize reads from a HiGHS run: a model status, the solution status, a solution, the bounds."""
+
+    def __init__(self, status: Any, feasible: bool, n_col: int, dual_bound: float = 0.0) -> None:
+        import highspy
+
+        self.status = status
+        self.n_col = n_col
+        self.info = type("Info", (), {})()
+        self.info.primal_solution_status = int(
+            highspy.SolutionStatus.kSolutionStatusFeasible if feasible else highspy.SolutionStatus.kSolutionStatusNone
+        )
+        self.info.mip_dual_bound = dual_bound
+        self.info.objective_function_value = dual_bound
+
+    def getModelStatus(self) -> Any:  # noqa: N802  (HiGHS's names)
+        return self.status
+
+    def modelStatusToString(self, status: Any) -> str:  # noqa: N802
+        return str(status).rsplit(".", 1)[-1]
+
+    def getSolution(self) -> Any:  # noqa: N802
+        sol = type("Solution", (), {})()
+        sol.col_value = [1.0] * self.n_col if self.n_col else []
+        return sol
+
+    def getInfo(self) -> Any:  # noqa: N802
+        return self.info
+
+
+def _tiny_problem() -> tuple[list[Any], Any, Any]:
+    import numpy as np
+
+    from gpufabric.sizing.optimize import MilpOption
+
+    opts = [MilpOption(capacity=4.0, price=10.0, lower=0, upper=4, committed=True)]
+    return opts, np.array([[3.0], [5.0]]), np.array([1.0])
+
+
+_STATUSES = ["kInfeasible", "kUnbounded", "kUnboundedOrInfeasible", "kModelError", "kSolveError", "kNotset"]
+
+
+@pytest.mark.parametrize(
+    ("status", "feasible"),
+    [(s, True) for s in _STATUSES]
+    + [("kTimeLimit", False), ("kIterationLimit", False), ("kInterrupt", False), ("kMemoryLimit", True)],
+    ids=[*_STATUSES, "time-limit-no-solution", "iteration-limit-no-solution", "interrupt-no-solution", "memory"],
+)
+def test_every_failed_solver_status_is_a_solver_error(
+    monkeypatch: pytest.MonkeyPatch, status: str, feasible: bool
+) -> None:
+    """Even with a full-length solution vector in hand, a failed status never becomes a plan."""
+    import highspy
+
+    from gpufabric.sizing import optimize
+
+    monkeypatch.setattr(
+        optimize, "_run", lambda lp, *_: _FakeHighs(getattr(highspy.HighsModelStatus, status), feasible, lp.num_col_)
+    )
+    opts, demand, weights = _tiny_problem()
+    with pytest.raises(SolverError, match="HiGHS found no solution"):
+        optimize.solve(opts, demand, weights, 1.0)
+
+
+def test_a_feasible_but_unproven_result_states_its_gap(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Time limit with a feasible solution: used, its status says 'not proven optimal', its gap is not 0."""
+    import highspy
+
+    from gpufabric.sizing import optimize
+
+    monkeypatch.setattr(
+        optimize, "_run", lambda lp, *_: _FakeHighs(highspy.HighsModelStatus.kTimeLimit, True, lp.num_col_, 5.0)
+    )
+    opts, demand, weights = _tiny_problem()
+    res = optimize.solve(opts, demand, weights, 1.0)
+    assert "committed counts feasible, not proven optimal (kTimeLimit)" in res.status
+    # The fake's solution: one committed node (10/h, two 1-hour intervals) and 1 unit unserved in the second
+    # interval at the default penalty of 10 / 1e-3 per unit-hour.
+    assert res.objective == pytest.approx(20.0 + 10_000.0)
+    assert res.gap == pytest.approx((10_020.0 - 5.0) / 10_020.0)
+
+
+def test_a_real_solve_is_proven_optimal_with_no_gap() -> None:
+    from gpufabric.sizing import optimize
+
+    opts, demand, weights = _tiny_problem()
+    res = optimize.solve(opts, demand, weights, 1.0)
+    assert res.status.startswith("committed counts optimal") and res.gap == pytest.approx(0.0, abs=1e-3)
+    assert list(res.committed) == [2.0]
