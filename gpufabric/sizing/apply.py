@@ -5,7 +5,8 @@ the plan's burst maximum. Options are matched to tiers by id `<site>/<tier>`. Th
 ruamel.yaml's round-trip mode.
 
 The write path (`StackTarget`): the file is read once when the run starts (`StackTarget.open`, which also
-refuses a file the user could not write: no write bit, read-only directory); at the end the target is locked
+refuses a file the user could not write: no write bit, read-only directory, and a file the spec does not
+validate: `load_stack_file`'s error, by key path); at the end the target is locked
 (`fcntl.flock` on the file itself; a waiter that finds the file renamed away re-locks the new one), re-read,
 and written only if its content is still what was read, through gpufabric.core.output (temp file, fsync,
 rename; mode and owner kept; a symlink followed and its target replaced). A file changed meanwhile, by an
@@ -33,6 +34,7 @@ from gpufabric.core.files import YAML_MAX_BYTES, parse_yaml, read_text
 from gpufabric.core.output import resolve_target, write_text
 from gpufabric.core.vocabulary import CONFIG_KEY, ELASTIC_TIERS, TierKind
 from gpufabric.sizing.plan import Plan
+from gpufabric.spec import load_stack_file
 
 
 def _yaml() -> YAML:
@@ -127,6 +129,9 @@ class StackTarget:
             found = "not a regular file" if target.exists() else "no such file"
             raise InputError(str(path), "", "an existing stack file for --apply-to", found)
         text = _read(target)
+        # The spec's own validation first: an unknown tier kind or a malformed site list is reported by key
+        # path (exit 2) before any work, instead of failing mid-edit.
+        load_stack_file(path)
         return cls(path=path, target=target, text=text, sha256=digest(text))
 
     def updated(self, plan: Plan) -> tuple[str, str, list[str]]:

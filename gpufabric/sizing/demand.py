@@ -120,6 +120,29 @@ TIMESTAMP_MIN = 0.0
 TIMESTAMP_MAX = 4_102_444_800.0
 
 
+# Magnitude bounds (docs/sizing.md#bounds), checked per cell while reading, before any interval is built.
+# 100,000 req/s is ~20x the largest public LLM serving traces' peaks and needs thousands of H100s; beyond it
+# the MILP only burns minutes. 10,000,000 tokens is ~5x the longest context windows on offer (1-2M).
+MAX_RATE = 100_000.0
+MAX_TOKENS = 10_000_000.0
+MAX_PER_COLUMN = {
+    "requests_per_second": (MAX_RATE, "MAX_RATE"),
+    "input_tokens": (MAX_TOKENS, "MAX_TOKENS"),
+    "output_tokens": (MAX_TOKENS, "MAX_TOKENS"),
+    "mean_input_tokens": (MAX_TOKENS, "MAX_TOKENS"),
+    "mean_output_tokens": (MAX_TOKENS, "MAX_TOKENS"),
+    "p95_input_tokens": (MAX_TOKENS, "MAX_TOKENS"),
+}
+# Consecutive trace timestamps further apart than this are a typo (one year typed wrong), not a quiet week;
+# and no demand file may span more intervals than MAX_INTERVALS (about 5.7 years of hours, 520 days of
+# 15 minutes), which keeps the MILP and the arrays sized to what a capacity plan needs.
+MAX_GAP_SECONDS = 7 * 86400
+MAX_INTERVALS = 50_000
+# A trace is also measured per one-minute window and per second within each interval: its span is bounded
+# to MAX_WINDOWS windows (about 3.8 years), whatever the --interval, so a 1-day interval cannot multiply it.
+MAX_WINDOWS = 2_000_000
+
+
 def _timestamp(text: str) -> float:
     text = text.strip()
     try:
@@ -134,9 +157,9 @@ def _timestamp(text: str) -> float:
     return value
 
 
-def _number(text: str, *, integer: bool = False) -> float:
+def _number(text: str, *, integer: bool = False, limit: float = math.inf) -> float:
     value = float(text)
-    if not math.isfinite(value) or value < 0:
+    if not math.isfinite(value) or value < 0 or value > limit:
         raise ValueError
     if integer and value != int(value):
         raise ValueError
@@ -193,10 +216,13 @@ def _parse_table(name: str, rows: list[list[str]], cols: dict[str, int], integer
         for k, key in enumerate(keys):
             i = cols[key]
             cell = row[i].strip() if i < len(row) else ""
+            limit, limit_name = MAX_PER_COLUMN.get(key, (math.inf, ""))
             try:
                 if not cell:
                     raise ValueError
-                out[r, k] = _timestamp(cell) if key == "timestamp" else _number(cell, integer=key in integer)
+                out[r, k] = (
+                    _timestamp(cell) if key == "timestamp" else _number(cell, integer=key in integer, limit=limit)
+                )
             except ValueError:
                 what = (
                     "an ISO 8601 time or epoch seconds"
@@ -205,6 +231,8 @@ def _parse_table(name: str, rows: list[list[str]], cols: dict[str, int], integer
                     if key in integer
                     else "a non-negative number"
                 )
+                if limit_name:
+                    what += f" at most {limit:,.0f} ({limit_name})"
                 problems.append(InputError(name, f"row {line}, column {key}", what, repr(cell) if cell else "empty"))
                 if len(problems) >= MAX_REPORTED:
                     raise InputErrors(problems) from None
@@ -255,9 +283,21 @@ def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDema
     ts, tin, tout = data[:, 0], data[:, 1], data[:, 2]
     order = np.argsort(ts, kind="stable")
     ts, tin, tout = ts[order], tin[order], tout[order]
+    gaps = np.diff(ts)
+    wide = np.flatnonzero(gaps > MAX_GAP_SECONDS)
+    if wide.size:
+        j = int(wide[0])
+        a, b = sorted((int(order[j]) + 2, int(order[j + 1]) + 2))  # file rows, 1-based after the header
+        raise InputError(
+            name,
+            f"rows {a} and {b}, column timestamp",
+            f"consecutive request times at most {MAX_GAP_SECONDS // 86400} days apart (MAX_GAP_SECONDS)",
+            f"{gaps[j] / 86400:,.1f} days between them",
+            hint="A timestamp typed wrong (a year, an epoch in milliseconds) stretches the trace; fix that row.",
+        )
     t0 = math.floor(ts[0])
     t_end = ts[-1]
-    n = int((t_end - t0) // interval) + 1
+    n = _interval_count(name, t_end - t0, interval, max(1, interval // WINDOW_SECONDS))
     bucket = ((ts - t0) // interval).astype(int)
     start = t0 + interval * np.arange(n, dtype=float)
     fields = {k: np.zeros(n) for k in ("rate", "mean_in", "mean_out", "p95_in", "m2i", "m2io", "m2o")}
@@ -314,6 +354,21 @@ def _trace_intervals(name: str, data: np.ndarray, interval: int) -> IntervalDema
     )
 
 
+def _interval_count(name: str, span: float, interval: int, windows: int = 1) -> int:
+    """Intervals a span needs, refused (naming the interval and span) beyond MAX_INTERVALS, or a trace's
+    windows beyond MAX_WINDOWS, before any array is allocated."""
+    n = int(span // interval) + 1
+    found = f"{n:,} intervals of {interval:,} s: the timestamps span {span / 86400:,.1f} days"
+    hint = "Use a longer --interval, or a shorter demand file."
+    if n > MAX_INTERVALS:
+        expected = f"at most {MAX_INTERVALS:,} intervals (MAX_INTERVALS)"
+        raise InputError(name, "timestamp", expected, found, hint=hint)
+    if n * windows > MAX_WINDOWS:
+        expected = f"at most {MAX_WINDOWS:,} windows of {interval // windows:,} s in a trace (MAX_WINDOWS)"
+        raise InputError(name, "timestamp", expected, f"{found}, {n * windows:,} windows", hint=hint)
+    return n
+
+
 def _series_intervals(name: str, data: np.ndarray, keys: list[str], interval: int) -> IntervalDemand:
     col = {k: data[:, i] for i, k in enumerate(keys)}
     ts = col["timestamp"]
@@ -328,7 +383,7 @@ def _series_intervals(name: str, data: np.ndarray, keys: list[str], interval: in
             f"{steps[bad[0]]:g} s after the previous row",
             hint="Pass --interval matching the series, e.g. --interval 15m.",
         )
-    n = len(ts)
+    n = _interval_count(name, ts[-1] - ts[0], interval)
     mean_in = col["mean_input_tokens"]
     nan = np.full(n, np.nan)
     dispersion = col.get("dispersion", np.ones(n))

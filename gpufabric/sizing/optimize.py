@@ -137,6 +137,33 @@ def _quiet_highs() -> highspy.Highs:
 _BANNER_SHOWN = False
 
 
+# Statuses where HiGHS stopped early; its solution is used only when it reports that solution feasible, and
+# is then "feasible, not proven optimal" (the gap says how far). Every other status (infeasible, unbounded,
+# model/presolve/solve/postsolve error, memory limit, unknown) is a SolverError: never a plan.
+_STOPPED = frozenset(
+    {
+        highspy.HighsModelStatus.kTimeLimit,
+        highspy.HighsModelStatus.kIterationLimit,
+        highspy.HighsModelStatus.kInterrupt,
+        highspy.HighsModelStatus.kHighsInterrupt,
+        highspy.HighsModelStatus.kSolutionLimit,
+    }
+)
+_FEASIBLE = int(highspy.SolutionStatus.kSolutionStatusFeasible)
+
+
+def _outcome(h: highspy.Highs, n_col: int) -> tuple[np.ndarray | None, bool, str]:
+    """(solution or None when HiGHS has no feasible one, proven optimal?, HiGHS's status text)."""
+    status = h.getModelStatus()
+    text = h.modelStatusToString(status)
+    optimal = status == highspy.HighsModelStatus.kOptimal
+    usable = optimal or (status in _STOPPED and int(h.getInfo().primal_solution_status) == _FEASIBLE)
+    sol = np.asarray(h.getSolution().col_value)
+    if not usable or sol.size != n_col or not np.all(np.isfinite(sol)):
+        return None, False, text
+    return sol, optimal, text
+
+
 def _run(lp: highspy.HighsLp, gap: float, time_limit: float, start: np.ndarray | None = None) -> highspy.Highs:
     h = _quiet_highs()
     h.setOptionValue("output_flag", False)
@@ -185,10 +212,13 @@ def solve(
     # Stage 1 has a handful of integers and takes well under a second even for a year of hours; it always
     # gets at least STAGE1_MIN_SECONDS, so that a tiny --time-limit cannot return an unsolved plan.
     h1 = _run(lp, gap, max(time_limit, STAGE1_MIN_SECONDS))
-    sol1 = np.asarray(h1.getSolution().col_value)
-    if sol1.size != lp.num_col_:
-        raise SolverError(f"HiGHS found no solution ({h1.modelStatusToString(h1.getModelStatus())})")
-    bound = float(h1.getInfo().mip_dual_bound) if n_com else float(h1.getInfo().objective_function_value)
+    sol1, optimal1, text1 = _outcome(h1, lp.num_col_)
+    if sol1 is None:
+        raise SolverError(f"HiGHS found no solution ({text1})")
+    # An LP's objective bounds the optimum only when it is optimal; a MIP's dual bound always does.
+    bound = (
+        float(h1.getInfo().mip_dual_bound) if n_com else (h1.getInfo().objective_function_value if optimal1 else 0.0)
+    )
     if not np.isfinite(bound):
         bound = 0.0  # nothing proven: the gap is then reported as 100%
 
@@ -207,16 +237,19 @@ def solve(
             np.maximum(residual - cap @ x, 0.0) if ela else np.maximum(residual, 0.0),
         ]
     )
-    sol, status = start, "committed counts optimal; elastic counts dispatched per interval"
+    committed_text = (
+        "committed counts optimal" if optimal1 else f"committed counts feasible, not proven optimal ({text1})"
+    )
+    sol, status = start, f"{committed_text}; elastic counts dispatched per interval"
     remaining = time_limit - (time.monotonic() - began)
     if 0 < n_ela <= EXACT_MAX_VARS and remaining > 0.2:
         # Small enough: the full MILP (committed and elastic integer) from the dispatched start; its own
         # dual bound is then the tightest bound available.
         lp.integrality_ = [kinds.kInteger] * (n_com + n_ela) + [kinds.kContinuous] * n_rows
         h2 = _run(lp, gap, remaining, start)
-        sol2 = np.asarray(h2.getSolution().col_value)
-        if sol2.size == lp.num_col_:
-            sol, status = sol2, h2.modelStatusToString(h2.getModelStatus())
+        sol2, optimal2, text2 = _outcome(h2, lp.num_col_)
+        if sol2 is not None:  # else the dispatched start (feasible by construction) stands
+            sol, status = sol2, text2 if optimal2 else f"feasible, not proven optimal ({text2})"
             bound = max(bound, float(h2.getInfo().mip_dual_bound))
 
     committed = np.zeros(n_o)

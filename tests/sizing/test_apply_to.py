@@ -31,6 +31,12 @@ config:
       - name: aws-stockholm
         kind: aws
         region: eu-north-1
+        network:
+          cidr: 10.40.0.0/16
+          availability_zones: [eu-north-1a, eu-north-1b]
+          egress: none
+        cluster:
+          kubernetes_version: "1.33"
         tiers:
           - name: l40s-spot
             kind: spot
