@@ -4,8 +4,8 @@
 
 For eu-sovereign and a generated N-site stack, each timed end to end as a fresh process (start-up
 included): `gpufabric plan --config STACK --format json`, and the raw floor (`raw_floor.py`: a bare
-process importing pulumi + pulumi_aws registering as many AWS resources and components under Pulumi's
-raw mocks). Prints medians and the ratio (target <= 1.5x). Results are recorded in docs/benchmarks.md.
+process importing pulumi, pulumi_aws and the other provider modules the plan's resource types come from,
+registering as many resources and components under Pulumi's raw mocks). Prints medians and the ratio (target <= 1.5x). Results are recorded in docs/benchmarks.md.
 Not a timed test: read the numbers.
 """
 
@@ -52,6 +52,31 @@ def synthetic_stack(sites: int, tmp: Path) -> Path:
     return path
 
 
+def provider_modules(types: set[str]) -> list[str]:
+    """The provider SDK modules a program declaring these resource types must import (the floor imports
+    them too): `gcp:compute/firewall:Firewall` -> pulumi_gcp.compute, `kubernetes:core/v1:Namespace` ->
+    pulumi_kubernetes.core.v1, a custom resource's group -> pulumi_kubernetes.apiextensions."""
+    import importlib.util
+
+    modules = set()
+    for token in types:
+        pkg, middle, _ = token.split(":", 2) if token.count(":") >= 2 else (token, "", "")
+        if pkg == "pulumi":
+            modules.add(f"pulumi_{token.rsplit(':', 1)[-1]}")  # pulumi:providers:kubernetes
+            continue
+        if pkg == "kubernetes":
+            group, _, version = middle.partition("/")
+            candidate = f"pulumi_kubernetes.{group.split('.')[0]}.{version}"
+            try:
+                found = importlib.util.find_spec(candidate) is not None
+            except ModuleNotFoundError:
+                found = False
+            modules.add(candidate if found else "pulumi_kubernetes.apiextensions")
+            continue
+        modules.add(f"pulumi_{pkg}.{middle.split('/')[0]}")
+    return sorted(m for m in modules if m != "pulumi_aws.")
+
+
 def timed(cmd: list[str], repeat: int) -> tuple[float, float, str]:
     """Median CPU seconds (user + system: steady on a busy machine) and wall seconds of `repeat` fresh
     runs, and the last run's stdout."""
@@ -83,9 +108,10 @@ def main() -> None:
             resources = json.loads(out)["resources"]
             custom = sum(r["custom"] for r in resources)
             comps = len(resources) - custom
+            modules = provider_modules({r["type"] for r in resources if r["custom"]})
             floor, floor_wall, _ = timed(
                 [sys.executable, str(ROOT / "benchmarks" / "raw_floor.py"), "--custom", str(custom),
-                 "--components", str(comps)],
+                 "--components", str(comps), "--modules", ",".join(modules)],
                 args.repeat,
             )  # fmt: skip
             name = path.name.removeprefix("Pulumi.").removesuffix(".yaml")

@@ -1,12 +1,17 @@
-"""The floor for an offline plan: a bare process importing pulumi + pulumi_aws and registering N AWS
-resources (and M components) under Pulumi's raw mocks, no gpufabric. `plan_speed.py` runs it.
+"""The floor for an offline plan: a bare process importing pulumi + pulumi_aws (and every other provider
+module the measured plan's resource types come from, `--modules`) and registering N AWS resources (and M
+components) under Pulumi's raw mocks, no gpufabric. `plan_speed.py` runs it.
 
-    .venv/bin/python benchmarks/raw_floor.py --custom 51 --components 9
+    .venv/bin/python benchmarks/raw_floor.py --custom 51 --components 9 [--modules pulumi_gcp.compute,...]
+
+Why the modules: any Pulumi program declaring a GKE cluster or a Helm release imports pulumi_gcp or
+pulumi_kubernetes, and those imports (about 0.2-1.5 s each) are part of Pulumi's own floor for it.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 
 import pulumi
 import pulumi_aws as aws
@@ -39,7 +44,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--custom", type=int, required=True)
     parser.add_argument("--components", type=int, default=1)
+    parser.add_argument("--modules", default="", help="comma-separated provider modules to import as well")
     args = parser.parse_args()
+    for module in filter(None, args.modules.split(",")):
+        importlib.import_module(module)
     pulumi.runtime.set_mocks(_Mocks(), project="floor", stack="floor", preview=False)
 
     @pulumi.runtime.test
