@@ -5,8 +5,8 @@
 For eu-sovereign and a generated N-site stack, each timed end to end as a fresh process (start-up
 included): `gpufabric plan --config STACK --format json`, and the raw floor (`raw_floor.py`: a bare
 process importing pulumi, pulumi_aws and the other provider modules the plan's resource types come from,
-registering as many resources and components under Pulumi's raw mocks). Prints medians and the ratio (target <= 1.5x). Results are recorded in docs/benchmarks.md.
-Not a timed test: read the numbers.
+registering as many resources and components under Pulumi's raw mocks). Prints medians and the ratio
+(target <= 1.5x). Results are recorded in docs/benchmarks.md. Not a timed test: read the numbers.
 """
 
 from __future__ import annotations
