@@ -47,7 +47,9 @@ def main() -> None:
     parser.add_argument("--modules", default="", help="comma-separated provider modules to import as well")
     args = parser.parse_args()
     for module in filter(None, args.modules.split(",")):
-        importlib.import_module(module)
+        # Pulumi's provider packages import submodules lazily (pulumi._utils._LazyModule): touching any
+        # non-introspection attribute loads the module for real, as declaring one of its resources does.
+        getattr(importlib.import_module(module), "_floor_loads_this_module", None)
     pulumi.runtime.set_mocks(_Mocks(), project="floor", stack="floor", preview=False)
 
     @pulumi.runtime.test
