@@ -23,6 +23,7 @@ from gpufabric.decide.baseline import aws_baseline
 from gpufabric.decide.network import plan_subnets
 from gpufabric.decide.placement import place_tier, site_zones
 from gpufabric.spec import AwsSiteSpec, CommittedTier
+from gpufabric.spec.tiers import TierBase
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,18 @@ class SiteContext:
     fabric_tags: dict[str, str]
     ranks: dict[str, int]  # tier name -> overflow rank across the whole fabric
     where: str  # the site's key path in the stack file, for errors
+
+    def tier_labels(self, site_name: str, region: str, tier: TierBase) -> dict[str, str]:
+        """The node labels every site kind puts on a tier's nodes (one derivation for AWS and GCP)."""
+        return naming.node_labels(
+            jurisdiction=self.jurisdiction,
+            site=site_name,
+            region=region,
+            tier=tier.name,
+            kind=tier.kind,
+            rank=self.ranks[tier.name],
+            extra=tier.labels,
+        )
 
 
 class AwsSite(pulumi.ComponentResource):
@@ -125,15 +138,7 @@ class AwsSite(pulumi.ComponentResource):
                 node_role_arn=self.cluster.node_role.arn,
                 subnet_ids=self.network.subnet_ids,
                 data_key_arn=self.keys.data.arn,
-                labels=naming.node_labels(
-                    jurisdiction=ctx.jurisdiction,
-                    site=site.name,
-                    region=site.region,
-                    tier=tier.name,
-                    kind=tier.kind,
-                    rank=ctx.ranks[tier.name],
-                    extra=tier.labels,
-                ),
+                labels=ctx.tier_labels(site.name, site.region, tier),
                 taints=naming.gpu_taints(),
                 depends_on=ready,
                 where=f"{ctx.where}.tiers[{tier.name}]",
