@@ -54,6 +54,23 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_arn_partitions(spec, spec.resolved_jurisdiction()),
         *_gcp_sites(spec),
         *_mirrors_are_own(spec),
+        *_gateway_site(spec),
+    ]
+
+
+def _gateway_site(spec: FabricSpec) -> list[Issue]:
+    """The gateway runs on a declared site."""
+    if spec.serving is None or spec.serving.gateway.site is None:
+        return []
+    names = [s.name for s in spec.sites]
+    if spec.serving.gateway.site in names:
+        return []
+    return [
+        Issue(
+            ("serving", "gateway", "site"),
+            f"the name of a site of this stack, one of {', '.join(names)}",
+            repr(spec.serving.gateway.site),
+        )
     ]
 
 
@@ -150,7 +167,6 @@ def _arn_partitions(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
                     )
                 )
     return issues
-
 
 
 def _mirrors_are_own(spec: FabricSpec) -> list[Issue]:
