@@ -19,6 +19,7 @@ from components.gcp import GcpSite
 from components.onprem import OnpremSite
 from gpufabric.core.naming import FABRIC_WIDE, resource_tags
 from gpufabric.decide.overflow import overflow_order
+from gpufabric.decide.tier_policy import tier_policy
 from gpufabric.spec import FabricSpec
 
 SITE_COMPONENTS = {"aws": AwsSite, "gcp": GcpSite, "onprem": OnpremSite}
@@ -38,6 +39,7 @@ class Fabric(pulumi.ComponentResource):
         super().__init__("gpufabric:index:Fabric", name, None, opts)
         jurisdiction = spec.resolved_jurisdiction()
         order = overflow_order(spec)
+        policies = tier_policy(spec)
         self.sites = {
             site.name: SITE_COMPONENTS[site.kind](
                 site.name,
@@ -48,6 +50,7 @@ class Fabric(pulumi.ComponentResource):
                     fabric_tags=spec.tags,
                     ranks={r.tier: r.rank for r in order if r.site == site.name},
                     where=f"gpufabric:fabric.sites[{site.name}]",
+                    policy=policies[site.name],
                 ),
                 opts=pulumi.ResourceOptions(parent=self),
             )
