@@ -54,6 +54,7 @@ class Res:
     props: Mapping[str, Any]
     provider: Res | None = None
     parent: str = ""
+    id: str = ""  # the physical id when known (offline plans); other resources name it (e.g. a reservation)
 
     @property
     def package(self) -> str:
