@@ -33,7 +33,8 @@ class HaproxyParams:
 
     bind: str = ":8000"
     stats_bind: str = ":8404"
-    runtime_socket: str = "/var/run/haproxy/admin.sock"
+    # Loopback TCP inside the pod: reachable with `kubectl port-forward`, by nothing else (no Service port).
+    runtime_socket: str = "ipv4@127.0.0.1:9999"
     queue_timeout_ms: int = 5000
     connect_timeout_ms: int = 3000
     client_timeout_ms: int = 600_000  # long generations stream for minutes
