@@ -59,6 +59,7 @@ POLICY_REGION_ALLOWED = "region-allowed"
 POLICY_GUARDRAILS_INTACT = "guardrails-intact"
 POLICY_ONPREM_COUNTRY_ALLOWED = "onprem-country-allowed"
 POLICY_IMAGE_REGISTRY_ALLOWED = "k8s-image-registry-allowed"
+POLICY_WEIGHTS_IN_JURISDICTION = "serving-weights-in-jurisdiction"
 
 # The one namespace where privileged pods may run: the NVIDIA GPU Operator installs drivers and toolkits.
 OPERATOR_NAMESPACE = "gpu-operator"

@@ -21,6 +21,7 @@ from gpufabric.core.vocabulary import (
 )
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
 from gpufabric.spec.models import FabricSpec
+from gpufabric.spec.serving_rules import serving_problems
 from gpufabric.spec.sites import SiteSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
 from gpufabric.spec.sites.gcp_rules import gcp_site_problems
@@ -55,6 +56,7 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_gcp_sites(spec),
         *_mirrors_are_own(spec),
         *_gateway_site(spec),
+        *[Issue(path, expected, found, policy) for path, expected, found, policy in serving_problems(spec)],
     ]
 
 
