@@ -22,6 +22,7 @@ from gpufabric.core.vocabulary import (
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
 from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.sites import SiteSpec
+from gpufabric.spec.sites.aws import AwsSiteSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
 from gpufabric.spec.sites.gcp_rules import gcp_site_problems
 from gpufabric.spec.tiers import AwsTierFields
@@ -54,7 +55,29 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_arn_partitions(spec, spec.resolved_jurisdiction()),
         *_gcp_sites(spec),
         *_mirrors_are_own(spec),
+        *_hatches_have_a_target(spec),
     ]
+
+
+def _hatches_have_a_target(spec: FabricSpec) -> list[Issue]:
+    """Under Karpenter a tier has no node group or launch template: their escape hatches would be ignored
+    silently, so they are refused (Karpenter's EC2NodeClass holds the hardened launch settings)."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        if not isinstance(site, AwsSiteSpec) or site.cluster.autoscaler != "karpenter":
+            continue
+        for t, tier in enumerate(site.tiers):
+            for key in ("node_group_args", "launch_template_args"):
+                if getattr(tier, key):
+                    issues.append(
+                        Issue(
+                            ("sites", i, "tiers", t, key),
+                            f"no {key} on a site whose cluster.autoscaler is karpenter (Karpenter launches its "
+                            "nodes itself: there is no node group or launch template to pass them to)",
+                            f"{key} with {', '.join(sorted(getattr(tier, key)))}",
+                        )
+                    )
+    return issues
 
 
 def _gcp_sites(spec: FabricSpec) -> list[Issue]:
@@ -150,7 +173,6 @@ def _arn_partitions(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
                     )
                 )
     return issues
-
 
 
 def _mirrors_are_own(spec: FabricSpec) -> list[Issue]:
