@@ -110,3 +110,26 @@ def test_cluster_autoscaler_expander_names_every_gpu_group(ca_plan) -> None:  # 
     assert args["expander"] == "priority,least-waste" and args["max-node-provision-time"] == "5m"
     assert release["inputs"]["namespace"] == cm["inputs"]["metadata"]["namespace"] == "kube-system"
     assert not ca_plan.of_type(NODE_POOL)  # one engine per site
+
+
+def test_plan_text_shows_engine_and_order_per_site(karpenter_plan) -> None:  # noqa: ANN001
+    import io
+
+    from rich.console import Console
+
+    from gpufabric.cli.plan import render
+
+    console = Console(record=True, width=200, file=io.StringIO())
+    render(karpenter_plan.plan, console)
+    text = console.export_text()
+    assert "Autoscaling, per site" in text
+    (row,) = [line for line in text.splitlines() if "aws-stockholm" in line and "karpenter" in line]
+    assert row.index("h100-reserved (w100, 16 GPU)") < row.index("l40s-spot (w67, 24 GPU)")
+    assert row.index("l40s-spot") < row.index("h100-on-demand (w34, 16 GPU)")
+    # the capacity table still lists the Karpenter tiers (read back from their NodePools)
+    capacity = [line for line in text.splitlines() if "aws-stockholm" in line and "eu-north-1" in line]
+    assert [next(t for t in ("h100-reserved", "l40s-spot", "h100-on-demand") if t in line) for line in capacity] == [
+        "h100-reserved",
+        "l40s-spot",
+        "h100-on-demand",
+    ]
