@@ -76,7 +76,12 @@ class CapacityTier(pulumi.ComponentResource):
         depends_on: list[pulumi.Resource],
         where: str,
         opts: pulumi.ResourceOptions,
+        node_groups: bool = True,
+        discovery_tags: dict[str, str] | None = None,
     ) -> None:
+        """`node_groups=False`: only the tier's reservations (Karpenter launches its nodes). `discovery_tags`:
+        the Cluster Autoscaler's auto-discovery tags, and physical node group names its priority expander's
+        patterns can name."""
         super().__init__("gpufabric:aws:CapacityTier", name, None, opts)
         self._tier, self._where = tier, where
         self._common = {
@@ -91,7 +96,10 @@ class CapacityTier(pulumi.ComponentResource):
         }
         self._lt_defaults = launch_template_defaults(tier.disk_size_gib, data_key_arn, name)
         self._depends_on = depends_on
+        self._discovery_tags = discovery_tags
         self.node_groups = {}
+        self.reservation_ids: list[pulumi.Input[str]] = []  # what this tier's nodes launch into
+        self.node_group_names: list[str] = []  # physical names, when given (the Cluster Autoscaler's case)
 
         reservation_id = tier.reservation_id if isinstance(tier, CapacityBlockTier) else None
         for group in node_group_plans(tier.kind, placement, reservation_id):
@@ -110,6 +118,12 @@ class CapacityTier(pulumi.ComponentResource):
                     tags={"Name": group_name},
                     opts=pulumi.ResourceOptions(parent=self, protect=True),
                 ).id
+            if target:
+                self.reservation_ids.append(target)
+            if not node_groups:
+                continue
+            if discovery_tags:
+                self.node_group_names.append(group_name)
             self.node_groups[group.key] = self._node_group(
                 group_name,
                 [subnet_ids[z] for z in group.zones],
@@ -153,11 +167,13 @@ class CapacityTier(pulumi.ComponentResource):
             max_nodes=elastic_tier.max if elastic_tier else None,
         )
         elastic = count is None
+        named = {"node_group_name": name, "tags": self._discovery_tags} if self._discovery_tags else {}
         return aws.eks.NodeGroup(
             name,
             **merge(
                 {
                     **self._common,
+                    **named,
                     "subnet_ids": subnets,
                     "scaling_config": {
                         "min_size": scaling.min_size,

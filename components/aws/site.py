@@ -13,16 +13,18 @@ import pulumi
 import pulumi_aws as aws
 
 from components.aws import facts
+from components.aws.autoscaling import ClusterAutoscaler, Karpenter
 from components.aws.capacity import CapacityTier, SystemNodes
 from components.aws.cluster import GpuCluster
 from components.aws.keys import SiteKeys
 from components.aws.network import PrivateNetwork
 from components.kube import ClusterBaseline, eks_provider
 from gpufabric.core import naming
-from gpufabric.decide.baseline import aws_baseline
+from gpufabric.decide import cluster_autoscaler, karpenter
+from gpufabric.decide.baseline import aws_baseline, ecr_mirror
 from gpufabric.decide.network import plan_subnets
 from gpufabric.decide.placement import place_tier, site_zones
-from gpufabric.decide.tier_policy import SiteTierPolicy
+from gpufabric.decide.tier_policy import Engine, SiteTierPolicy
 from gpufabric.spec import AwsSiteSpec, CommittedTier
 from gpufabric.spec.tiers import TierBase
 
@@ -90,7 +92,7 @@ class AwsSite(pulumi.ComponentResource):
             for tier in site.tiers
         }
 
-        self._provider, self._inside, self._account = provider, inside, account
+        self._provider, self._inside, self._account, self._tags = provider, inside, account, tags
         self._zones, self._placements = zones, placements
 
     def declare(self) -> None:
@@ -120,7 +122,9 @@ class AwsSite(pulumi.ComponentResource):
             opts=inside,
         )
         ready = [self.cluster.cluster, *self.cluster.node_policies]
-        SystemNodes(
+        engine = ctx.policy.engine
+        physical_cluster_name = naming.cluster_name(ctx.stack, site.name)
+        system = SystemNodes(
             f"{name}-system",
             spec=site.cluster.system_nodes,
             cluster_name=self.cluster.cluster.name,
@@ -145,6 +149,12 @@ class AwsSite(pulumi.ComponentResource):
                 depends_on=ready,
                 where=f"{ctx.where}.tiers[{tier.name}]",
                 opts=inside,
+                node_groups=engine != Engine.KARPENTER,  # no two engines manage the same nodes
+                discovery_tags=(
+                    cluster_autoscaler.discovery_tags(physical_cluster_name)
+                    if engine == Engine.CLUSTER_AUTOSCALER
+                    else None
+                ),
             )
             for tier in site.tiers
         }
@@ -152,6 +162,43 @@ class AwsSite(pulumi.ComponentResource):
         self.k8s_provider = eks_provider(
             f"{name}-eks", self.cluster.cluster, site.region, pulumi.ResourceOptions(parent=self, depends_on=ready)
         )
+        registry = ecr_mirror(account.account_id, site.region)
+        engine_opts = inside  # AWS resources through the site provider; Kubernetes ones through k8s_provider
+        if engine == Engine.KARPENTER:
+            self.autoscaler: pulumi.ComponentResource | None = Karpenter(
+                name,
+                policy=ctx.policy,
+                account=account,
+                stack=ctx.stack,
+                cluster=self.cluster.cluster,
+                cluster_name=physical_cluster_name,
+                zones={t: karpenter.pool_zones(p) for t, p in placements.items()},
+                reservation_ids={t: c.reservation_ids for t, c in self.tiers.items()},
+                data_key_arn=self.keys.data.arn,
+                disk_size_gib=max(t.disk_size_gib for t in site.tiers),
+                tags=self._tags,
+                registry=registry,
+                isolated=site.network.egress == "none",
+                provider=self.k8s_provider,
+                depends_on=[system, *ready],
+                opts=engine_opts,
+            )
+        elif engine == Engine.CLUSTER_AUTOSCALER:
+            self.autoscaler = ClusterAutoscaler(
+                name,
+                policy=ctx.policy,
+                account=account,
+                cluster=self.cluster.cluster,
+                cluster_name=physical_cluster_name,
+                kubernetes_version=site.cluster.kubernetes_version,
+                node_groups={t: c.node_group_names for t, c in self.tiers.items()},
+                registry=registry,
+                provider=self.k8s_provider,
+                depends_on=[system, *self.tiers.values()],
+                opts=engine_opts,
+            )
+        else:
+            self.autoscaler = None
         self.baseline = ClusterBaseline(
             name,
             site=aws_baseline(site, account.account_id),

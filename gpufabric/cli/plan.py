@@ -18,6 +18,7 @@ from gpufabric.cli.common import check_out, emit, load_any, run_plan
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
+from gpufabric.decide.tier_policy import tier_policy
 from gpufabric.offline import Plan
 
 
@@ -29,6 +30,7 @@ class PlanFormat(StrEnum):
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 GKE_NODE_POOL = "gcp:container/nodePool:NodePool"
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"  # an owned tier's note: its nodes exist already (on-prem)
+KARPENTER_NODE_POOL = "kubernetes:karpenter.sh/v1:NodePool"
 
 
 @app.command("plan")
@@ -89,6 +91,7 @@ def tier_rows(plan: Plan) -> list[dict[str, Any]]:
         row["min"] += int(scaling["minSize"])
         row["max"] += int(scaling["maxSize"])
     rows |= gcp_tier_rows(plan)
+    rows |= karpenter_tier_rows(plan)
     for r in plan.by_type(CONFIG_MAP):
         labels = r["inputs"].get("metadata", {}).get("labels", {})
         if LABEL_TIER_KIND not in labels:
@@ -136,6 +139,46 @@ def gcp_tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, Any]]:
     return rows
 
 
+def karpenter_tier_rows(plan: Plan) -> dict[tuple[str, str], dict[str, Any]]:
+    """AWS tiers Karpenter launches, read back from their NodePools (nodes: the tier's size in the spec)."""
+    rows: dict[tuple[str, str], dict[str, Any]] = {}
+    sizes = {(s.name, t.name): t for s in plan.spec.sites for t in s.tiers}
+    for r in plan.by_type(KARPENTER_NODE_POOL):
+        template = r["inputs"].get("spec", {}).get("template", {})
+        labels = template.get("metadata", {}).get("labels", {})
+        if LABEL_TIER not in labels:
+            continue
+        key = (labels[LABEL_SITE], labels[LABEL_TIER])
+        reqs = {q["key"]: q["values"] for q in template.get("spec", {}).get("requirements", [])}
+        tier = sizes[key]
+        low, high = (tier.count, tier.count) if hasattr(tier, "count") else (tier.min, tier.max)
+        rows[key] = {
+            "site": key[0],
+            "tier": key[1],
+            "kind": labels[LABEL_TIER_KIND],
+            "rank": int(labels[LABEL_OVERFLOW_RANK]),
+            "region": next(s.region for s in plan.spec.sites if s.name == key[0]),
+            "instance_types": reqs.get("node.kubernetes.io/instance-type", []),
+            "capacity_type": "/".join(reqs.get("karpenter.sh/capacity-type", [])),
+            "node_groups": 0,
+            "min": low,
+            "max": high,
+        }
+    return rows
+
+
+def engine_rows(plan: Plan) -> list[tuple[str, str, str]]:
+    """Per site: the engine that scales it and the compiled order (tier, weight, GPU ceiling)."""
+    return [
+        (
+            site,
+            policy.engine.value,
+            "  >  ".join(f"{t.tier} (w{t.weight}, {t.gpu_limit} GPU)" for t in policy.tiers),
+        )
+        for site, policy in tier_policy(plan.spec).items()
+    ]
+
+
 def render(plan: Plan, console: Console) -> None:
     console.print(
         f"[bold]Stack[/bold] {plan.stack}  [bold]jurisdiction[/bold] {plan.jurisdiction}  "
@@ -163,6 +206,13 @@ def render(plan: Plan, console: Console) -> None:
         )
     if tiers.row_count:  # a state bootstrap stack has no GPU tiers
         console.print(tiers)
+    engines = Table(title="Autoscaling, per site (compiled tier order: weight, GPU ceiling)", title_justify="left")
+    for col in ("site", "engine", "order"):
+        engines.add_column(col)
+    for row in engine_rows(plan):
+        engines.add_row(*row)
+    if engines.row_count:
+        console.print(engines)
     counts = Counter(r["type"] for r in plan.resources if r["custom"] and not r["type"].startswith("pulumi:"))
     resources = Table(title="Resources by type", title_justify="left")
     resources.add_column("type")

@@ -23,6 +23,7 @@ from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wi
 from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.serving_rules import serving_problems
 from gpufabric.spec.sites import SiteSpec
+from gpufabric.spec.sites.aws import AwsSiteSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
 from gpufabric.spec.sites.gcp_rules import gcp_site_problems
 from gpufabric.spec.tiers import AwsTierFields
@@ -57,6 +58,7 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_mirrors_are_own(spec),
         *_gateway_site(spec),
         *[Issue(path, expected, found, policy) for path, expected, found, policy in serving_problems(spec)],
+        *_hatches_have_a_target(spec),
     ]
 
 
@@ -74,6 +76,27 @@ def _gateway_site(spec: FabricSpec) -> list[Issue]:
             repr(spec.serving.gateway.site),
         )
     ]
+
+
+def _hatches_have_a_target(spec: FabricSpec) -> list[Issue]:
+    """Under Karpenter a tier has no node group or launch template: their escape hatches would be ignored
+    silently, so they are refused (Karpenter's EC2NodeClass holds the hardened launch settings)."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        if not isinstance(site, AwsSiteSpec) or site.cluster.autoscaler != "karpenter":
+            continue
+        for t, tier in enumerate(site.tiers):
+            for key in ("node_group_args", "launch_template_args"):
+                if getattr(tier, key):
+                    issues.append(
+                        Issue(
+                            ("sites", i, "tiers", t, key),
+                            f"no {key} on a site whose cluster.autoscaler is karpenter (Karpenter launches its "
+                            "nodes itself: there is no node group or launch template to pass them to)",
+                            f"{key} with {', '.join(sorted(getattr(tier, key)))}",
+                        )
+                    )
+    return issues
 
 
 def _gcp_sites(spec: FabricSpec) -> list[Issue]:

@@ -91,30 +91,36 @@ def test_plan_json_shows_no_internet_path(eu_plan):
 
 
 def test_plan_json_shows_reservation_spot_and_tainted_gpu_groups(eu_plan):
+    """eu-sovereign's AWS site is scaled by Karpenter: the reservation, an EC2NodeClass selecting it, one
+    NodePool per tier with strictly decreasing weights, GPU limits and the GPU taint, and the release."""
     (reservation,) = of_type(eu_plan, "aws:ec2/capacityReservation:CapacityReservation")
     assert reservation["inputs"]["instanceType"] == "p5.48xlarge"
     assert reservation["inputs"]["instanceMatchCriteria"] == "targeted"
-    groups = [
+    (node_class,) = of_type(eu_plan, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")
+    assert node_class["inputs"]["spec"]["capacityReservationSelectorTerms"] == [{"id": reservation["id"]}]
+    pools = sorted(
+        (p["inputs"] for p in of_type(eu_plan, "kubernetes:karpenter.sh/v1:NodePool")),
+        key=lambda p: -p["spec"]["weight"],
+    )
+    assert [p["metadata"]["name"] for p in pools] == ["h100-reserved", "l40s-spot", "h100-on-demand"]
+    weights = [p["spec"]["weight"] for p in pools]
+    assert weights[0] > weights[1] > weights[2]
+    for pool in pools[:-1]:
+        assert pool["spec"]["limits"]["nvidia.com/gpu"] > 0
+    requirements = [{r["key"]: r["values"] for r in p["spec"]["template"]["spec"]["requirements"]} for p in pools]
+    assert requirements[0]["karpenter.k8s.aws/capacity-reservation-id"] == [reservation["id"]]
+    assert [r["karpenter.sh/capacity-type"] for r in requirements] == [["reserved"], ["spot"], ["on-demand"]]
+    assert len(requirements[1]["node.kubernetes.io/instance-type"]) == 3
+    for pool in pools:
+        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"} in pool["spec"]["template"]["spec"][
+            "taints"
+        ]
+    releases = [r["inputs"]["name"] for r in of_type(eu_plan, "kubernetes:helm.sh/v3:Release")]
+    assert "karpenter" in releases
+    gpu_groups = [
         g for g in of_type(eu_plan, "aws:eks/nodeGroup:NodeGroup") if "gpufabric.io/tier" in g["inputs"]["labels"]
     ]
-    by_tier = {g["inputs"]["labels"]["gpufabric.io/tier"]: g["inputs"] for g in groups}
-    assert set(by_tier) == {"h100-reserved", "l40s-spot", "h100-on-demand"}
-
-    reserved = by_tier["h100-reserved"]
-    assert reserved["scalingConfig"] == {"minSize": 1, "maxSize": 1, "desiredSize": 1}
-    reserved_template = [
-        t
-        for t in of_type(eu_plan, "aws:ec2/launchTemplate:LaunchTemplate")
-        if "capacityReservationSpecification" in t["inputs"]
-    ]
-    assert [t["name"] for t in reserved_template] == [reservation["name"]]  # per-AZ template next to it
-
-    spot = by_tier["l40s-spot"]
-    assert spot["capacityType"] == "SPOT"
-    assert spot["scalingConfig"]["minSize"] == 0
-    assert len(spot["instanceTypes"]) == 3
-    for inputs in by_tier.values():
-        assert {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"} in inputs["taints"]
+    assert gpu_groups == []  # no two engines manage the same nodes
 
 
 def test_planning_twice_gives_identical_json(eu_json, tmp_path):

@@ -149,6 +149,7 @@ def test_public_endpoint_fails_security(tmp_path: Path, stack: str) -> None:
 @pytest.mark.parametrize("stack", [s for s in EXAMPLES if has_aws(s)])
 def test_unencrypted_volume_fails_security(tmp_path: Path, stack: str) -> None:
     fab = fabric(stack)
+    aws_site(fab).setdefault("cluster", {})["autoscaler"] = "managed-node-groups"  # launch templates: node groups
     aws_site(fab)["tiers"][0]["launch_template_args"] = {
         "block_device_mappings": [{"device_name": "/dev/xvda", "ebs": {"encrypted": "false", "volume_size": 200}}]
     }

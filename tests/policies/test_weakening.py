@@ -34,12 +34,18 @@ def cluster_spec(**fields: Any) -> Callable[[dict], None]:
     return lambda site: site["cluster"].update(fields)
 
 
+def _on_node_groups(site: dict, key: str, args: dict[str, Any]) -> None:
+    """Node group and launch template hatches need node groups: the site back on managed node groups."""
+    site["cluster"]["autoscaler"] = "managed-node-groups"
+    site["tiers"][1].setdefault(key, {}).update(args)
+
+
 def template(**args: Any) -> Callable[[dict], None]:
-    return lambda site: site["tiers"][1].setdefault("launch_template_args", {}).update(args)
+    return lambda site: _on_node_groups(site, "launch_template_args", args)
 
 
 def node_group(**args: Any) -> Callable[[dict], None]:
-    return lambda site: site["tiers"][1].setdefault("node_group_args", {}).update(args)
+    return lambda site: _on_node_groups(site, "node_group_args", args)
 
 
 def vpc(**args: Any) -> Callable[[dict], None]:

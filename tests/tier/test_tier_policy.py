@@ -99,12 +99,12 @@ def test_weights_refuse_more_than_100_tiers() -> None:
     ("stack_name", "site", "engine", "order"),
     [
         ("eu-sovereign", "fra-onprem", Engine.NODE_AFFINITY, ["h100-owned"]),
-        ("eu-sovereign", "aws-stockholm", Engine.MANAGED_NODE_GROUPS, ["h100-reserved", "l40s-spot", "h100-on-demand"]),
+        ("eu-sovereign", "aws-stockholm", Engine.KARPENTER, ["h100-reserved", "l40s-spot", "h100-on-demand"]),
         ("eu-sovereign", "gcp-eemshaven", Engine.COMPUTE_CLASS, ["l4-reserved", "l4-spot"]),
         (
             "us-cloud",
             "aws-virginia",
-            Engine.MANAGED_NODE_GROUPS,
+            Engine.CLUSTER_AUTOSCALER,
             ["h100-reserved", "h100-block", "l4-spot", "a100-on-demand"],
         ),
         ("onprem-only", "fra-onprem", Engine.NODE_AFFINITY, ["h100-owned"]),
@@ -180,3 +180,16 @@ def test_autoscaler_is_strict_and_names_the_site(value: Any, found: str) -> None
 
 def test_autoscaler_defaults_to_managed_node_groups(base_fabric) -> None:  # noqa: ANN001
     assert tier_policy(parse_fabric(base_fabric()))["aws-stockholm"].engine == Engine.MANAGED_NODE_GROUPS
+
+
+@pytest.mark.parametrize("key", ["launch_template_args", "node_group_args"])
+def test_node_group_hatches_refused_under_karpenter(key: str) -> None:
+    raw = stack("eu-sovereign")
+    raw["sites"][1]["tiers"][1][key] = {"instance_market_options": {}}
+    with pytest.raises(InputError) as err:
+        parse_fabric(raw, "stacks/Pulumi.eu-sovereign.yaml")
+    text = str(err.value)
+    assert f"sites[aws-stockholm].tiers[l40s-spot].{key}" in text
+    assert "karpenter" in text and "instance_market_options" in text
+    raw["sites"][1]["cluster"]["autoscaler"] = "managed-node-groups"  # the same hatch on node groups is fine
+    parse_fabric(raw)
