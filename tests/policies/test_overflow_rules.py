@@ -67,7 +67,7 @@ def nodepool(tier: str, weight: int, capacity: str, types: list[str], limit: int
                     {"key": "karpenter.sh/capacity-type", "operator": "In", "values": [capacity]},
                     {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": types},
                 ],
-                "taints": [GPU_TAINT],
+                "taints": [dict(GPU_TAINT)],
             },
         },
         "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m"},
