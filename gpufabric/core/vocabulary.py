@@ -59,6 +59,12 @@ POLICY_REGION_ALLOWED = "region-allowed"
 POLICY_GUARDRAILS_INTACT = "guardrails-intact"
 POLICY_ONPREM_COUNTRY_ALLOWED = "onprem-country-allowed"
 POLICY_IMAGE_REGISTRY_ALLOWED = "k8s-image-registry-allowed"
+POLICY_WEIGHTS_IN_JURISDICTION = "serving-weights-in-jurisdiction"
 
 # The one namespace where privileged pods may run: the NVIDIA GPU Operator installs drivers and toolkits.
 OPERATOR_NAMESPACE = "gpu-operator"
+
+# The config key holding a state bootstrap stack's spec (bootstrap/Pulumi.<stack>.yaml).
+STATE_CONFIG_KEY = "gpufabric:state"
+# The residency rule over where Pulumi keeps a stack's state and the key that decrypts its secrets.
+POLICY_STATE_LOCATION = "state-location"

@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from gpufabric.spec.base import Strict
 from gpufabric.spec.bounds import ExemptRoleArn, Tags
+from gpufabric.spec.serving import ServingSpec
 from gpufabric.spec.sites import SiteSpec
 
 
@@ -93,6 +94,7 @@ class FabricSpec(Strict):
     )
     tags: Tags = Field(default_factory=dict)
     guardrails: GuardrailsSpec | None = None
+    serving: ServingSpec | None = Field(default=None, description="the model served on every site and its gateway")
 
     @field_validator("jurisdiction", mode="before")
     @classmethod

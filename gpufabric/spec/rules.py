@@ -21,6 +21,7 @@ from gpufabric.core.vocabulary import (
 )
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
 from gpufabric.spec.models import FabricSpec
+from gpufabric.spec.serving_rules import serving_problems
 from gpufabric.spec.sites import SiteSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
 from gpufabric.spec.sites.gcp_rules import gcp_site_problems
@@ -54,6 +55,24 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_arn_partitions(spec, spec.resolved_jurisdiction()),
         *_gcp_sites(spec),
         *_mirrors_are_own(spec),
+        *_gateway_site(spec),
+        *[Issue(path, expected, found, policy) for path, expected, found, policy in serving_problems(spec)],
+    ]
+
+
+def _gateway_site(spec: FabricSpec) -> list[Issue]:
+    """The gateway runs on a declared site."""
+    if spec.serving is None or spec.serving.gateway.site is None:
+        return []
+    names = [s.name for s in spec.sites]
+    if spec.serving.gateway.site in names:
+        return []
+    return [
+        Issue(
+            ("serving", "gateway", "site"),
+            f"the name of a site of this stack, one of {', '.join(names)}",
+            repr(spec.serving.gateway.site),
+        )
     ]
 
 
@@ -150,7 +169,6 @@ def _arn_partitions(spec: FabricSpec, j: Jurisdiction) -> list[Issue]:
                     )
                 )
     return issues
-
 
 
 def _mirrors_are_own(spec: FabricSpec) -> list[Issue]:

@@ -305,6 +305,30 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         ["required", "nothing"],
     ),
     (
+        "serving-gateway-unknown-site",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "gateway": {"site": "aws-paris"}}),
+        "gpufabric:fabric.serving.gateway.site",
+        ["aws-stockholm", "'aws-paris'"],
+    ),
+    (
+        "serving-gateway-one-replica",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "gateway": {"replicas": 1}}),
+        "gpufabric:fabric.serving.gateway.replicas",
+        ["2", "1"],
+    ),
+    (
+        "serving-privileged-port",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "port": 80}),
+        "gpufabric:fabric.serving.port",
+        ["1024", "80"],
+    ),
+    (
+        "serving-unknown-key",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "modle": "x"}),
+        "gpufabric:fabric.serving.modle",
+        ["'modle'"],
+    ),
+    (
         "wrong-type",
         lambda d: tier(d, "l40s-spot").update(max="lots"),
         f"{SPOT}.max",
