@@ -15,7 +15,7 @@ from gpufabric.core.charts import PUBLIC_REGISTRIES, registry_host
 from gpufabric.core.files import read_json
 from gpufabric.core.vocabulary import LABEL_SITE
 from policies.model import Res, StackContext
-from policies.resources import as_mapping
+from policies.resources import as_mapping, plain
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 DEFAULT_KUBERNETES_VERSION = "1.33"
@@ -199,5 +199,6 @@ def crd_schema_errors(manifest: Mapping[str, Any]) -> tuple[str, ...]:
     file_name = CRD_SCHEMA_FILES.get((str(manifest.get("apiVersion")), str(manifest.get("kind"))))
     if file_name is None:
         return ()
+    manifest = _integral(plain(manifest))  # the Policy SDK hands out read-only proxies, not lists and dicts
     errors = sorted(_crd_validator(file_name).iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path)))
     return tuple(f"{'.'.join(map(str, e.absolute_path)) or '(object)'}: {e.message}" for e in errors)

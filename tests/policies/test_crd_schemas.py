@@ -158,3 +158,17 @@ def test_custom_resources_without_a_shipped_schema_are_not_judged() -> None:
     )
     violations, _ = evaluate([res], StackContext(config={}), packs=(OVERFLOW,))
     assert violations == []
+
+
+def test_crd_schema_rule_through_the_analyzer_servicer(analyzer) -> None:
+    """The resource rule as the Pulumi engine runs it: a typo is a mandatory diagnostic of the overflow pack."""
+    from pulumi.runtime import proto
+
+    props = objects()["NodePool"]
+    rename("spec.weight", "weigth")(props)
+    res = Res(type=TYPES["NodePool"], urn=f"urn:pulumi:t::gpufabric::{TYPES['NodePool']}::np", name="np", props=props)
+    diagnostics = [d for d in analyzer(OVERFLOW).analyze(res) if d.policyName == "crd-schema-valid"]
+    assert diagnostics and all(d.enforcementLevel == proto.MANDATORY for d in diagnostics)
+    assert any("weigth" in d.message for d in diagnostics)
+    clean = Res(type=TYPES["NodePool"], urn=res.urn, name="np", props=objects()["NodePool"])
+    assert [d for d in analyzer(OVERFLOW).analyze(clean) if d.policyName == "crd-schema-valid"] == []
