@@ -158,7 +158,7 @@ def schema_errors(manifest: Mapping[str, Any], version: str) -> tuple[str, ...]:
     """Problems of one object against the OpenAPI schema of Kubernetes `version` (strict: no unknown keys)."""
     import json
 
-    return _validate(json.dumps(manifest, sort_keys=True), version)
+    return _validate(json.dumps(plain(manifest), sort_keys=True), version)  # plain: the SDK's proxies
 
 
 def public_ip(address: str) -> bool:

@@ -172,3 +172,20 @@ def test_crd_schema_rule_through_the_analyzer_servicer(analyzer) -> None:
     assert any("weigth" in d.message for d in diagnostics)
     clean = Res(type=TYPES["NodePool"], urn=res.urn, name="np", props=objects()["NodePool"])
     assert [d for d in analyzer(OVERFLOW).analyze(clean) if d.policyName == "crd-schema-valid"] == []
+
+
+def test_builtin_schema_rule_through_the_analyzer_servicer(analyzer) -> None:
+    """k8s-schema-valid, beside it: an object with lists (read-only proxies under the SDK) is validated, not a
+    crash (json could not serialise the SDK's list proxy)."""
+    from harness import SECURITY
+
+    urn = "urn:pulumi:t::gpufabric::kubernetes:core/v1:ConfigMap::c"
+    good = {"metadata": {"name": "c", "namespace": "x", "finalizers": ["a"]}, "data": {"k": "v"}}
+    bad = {**good, "dataa": {"k": "v"}}
+    found = {
+        name: [d for d in analyzer(SECURITY).analyze(Res("kubernetes:core/v1:ConfigMap", urn, "c", props)) if
+               d.policyName == "k8s-schema-valid"]
+        for name, props in (("good", good), ("bad", bad))
+    }  # fmt: skip
+    assert found["good"] == []
+    assert found["bad"] and "dataa" in found["bad"][0].message
