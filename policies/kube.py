@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from gpufabric.core.charts import PUBLIC_REGISTRIES, registry_host
+from gpufabric.core.files import read_json
 from gpufabric.core.vocabulary import LABEL_SITE
 from policies.model import Res, StackContext
-from policies.resources import as_mapping
+from policies.resources import as_mapping, plain
 
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
 DEFAULT_KUBERNETES_VERSION = "1.33"
@@ -156,7 +158,7 @@ def schema_errors(manifest: Mapping[str, Any], version: str) -> tuple[str, ...]:
     """Problems of one object against the OpenAPI schema of Kubernetes `version` (strict: no unknown keys)."""
     import json
 
-    return _validate(json.dumps(manifest, sort_keys=True), version)
+    return _validate(json.dumps(plain(manifest), sort_keys=True), version)  # plain: the SDK's proxies
 
 
 def public_ip(address: str) -> bool:
@@ -166,3 +168,37 @@ def public_ip(address: str) -> bool:
         return ipaddress.ip_address(address).is_global
     except ValueError:
         return False
+
+
+# -------------------------------------------------------------------------------- custom resources
+
+# The pinned CRD schemas the fabric ships (policies/schemas/, each with its source, version and date),
+# keyed by (apiVersion, kind): kubernetes-validate bundles only Kubernetes' own kinds.
+CRD_SCHEMA_DIR = Path(__file__).resolve().parent / "schemas"
+CRD_SCHEMA_FILES: dict[tuple[str, str], str] = {
+    ("karpenter.sh/v1", "NodePool"): "karpenter.sh_v1_NodePool.json",
+    ("karpenter.k8s.aws/v1", "EC2NodeClass"): "karpenter.k8s.aws_v1_EC2NodeClass.json",
+    ("cloud.google.com/v1", "ComputeClass"): "cloud.google.com_v1_ComputeClass.json",
+}
+
+
+def has_crd_schema(manifest: Mapping[str, Any]) -> bool:
+    return (str(manifest.get("apiVersion")), str(manifest.get("kind"))) in CRD_SCHEMA_FILES
+
+
+@lru_cache(maxsize=8)
+def _crd_validator(file_name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(read_json(CRD_SCHEMA_DIR / file_name, what="CRD schema"))
+
+
+def crd_schema_errors(manifest: Mapping[str, Any]) -> tuple[str, ...]:
+    """Problems of a custom resource against its pinned CRD schema (unknown fields included), each as
+    `<path>: <message>`; empty when it conforms or when no schema is shipped for its kind."""
+    file_name = CRD_SCHEMA_FILES.get((str(manifest.get("apiVersion")), str(manifest.get("kind"))))
+    if file_name is None:
+        return ()
+    manifest = _integral(plain(manifest))  # the Policy SDK hands out read-only proxies, not lists and dicts
+    errors = sorted(_crd_validator(file_name).iter_errors(manifest), key=lambda e: list(map(str, e.absolute_path)))
+    return tuple(f"{'.'.join(map(str, e.absolute_path)) or '(object)'}: {e.message}" for e in errors)

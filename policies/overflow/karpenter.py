@@ -29,6 +29,7 @@ from policies.overflow.view import (
     Reservation,
     carried_rank,
     fabric_order,
+    named_reservations,
     object_labels,
     object_name,
     of_type,
@@ -113,7 +114,7 @@ def check_limits(resources: Sequence[Res], cfg: ResolvedConfig, stack: StackCont
             if tier == last:
                 continue
             limit = _gpu_limit(pool)
-            if limit is None or str(limit).strip() in ("", "0"):
+            if limit is None or (float(limit) <= 0 if isinstance(limit, int | float) else not str(limit).strip()):
                 found = "no limit" if limit is None else f"limit {limit!r}"
                 yield (
                     f"NodePool {object_name(pool)!r} ({where(site, tier, order)}) has {found} on "
@@ -170,7 +171,9 @@ def check_reservations(resources: Sequence[Res], cfg: ResolvedConfig, stack: Sta
     order = fabric_order(stack, pools)
     classes = of_type(resources, EC2_NODECLASS_TYPE)
     known = reservations(resources, stack)
-    by_id = {r.id: r for r in known if r.id}
+    named = named_reservations(stack)
+    owner_of = {**named, **{r.id: (r.site, r.tier) for r in known if r.id}}
+    names = {r.id: r.name for r in known if r.id}
     for pool in pools:
         site, tier = site_tier(pool)
         kind = order.kinds.get((site, tier)) or object_labels(pool).get("gpufabric.io/tier-kind")
@@ -191,18 +194,18 @@ def check_reservations(resources: Sequence[Res], cfg: ResolvedConfig, stack: Sta
             yield (f"NodePool {name!r} ({at}) uses EC2NodeClass {ref!r}, which the plan does not declare", pool.urn)
             continue
         mine = [r for r in known if (r.site, r.tier) == (site, tier)]
-        got, want = selected(node_class, pool, known), {r.id for r in mine}
-        for r in mine:
-            if r.id not in got:
-                yield (
-                    f"NodePool {name!r} ({at}) does not select reservation {r.name!r} ({r.id}) of its own tier "
-                    f"through EC2NodeClass {object_name(node_class)!r}: that capacity would sit idle",
-                    pool.urn,
-                )
+        got = selected(node_class, pool, known)
+        want = {r.id for r in mine if r.id} | {rid for rid, owner in named.items() if owner == (site, tier)}
+        for rid in sorted(want - got):
+            yield (
+                f"NodePool {name!r} ({at}) does not select reservation {names.get(rid, rid)!r} ({rid}) of its own "
+                f"tier through EC2NodeClass {object_name(node_class)!r}: that capacity would sit idle",
+                pool.urn,
+            )
         for rid in sorted(got - want):
-            other = by_id.get(rid)
-            owner = f"tier {other.tier} of site {other.site}" if other is not None else "no tier of this plan"
-            label = f"{other.name!r} ({rid})" if other is not None else repr(rid)
+            other = owner_of.get(rid)
+            owner = f"tier {other[1]} of site {other[0]}" if other is not None else "no tier of this stack"
+            label = f"{names[rid]!r} ({rid})" if rid in names else repr(rid)
             yield (
                 f"NodePool {name!r} ({at}) selects reservation {label} through EC2NodeClass "
                 f"{object_name(node_class)!r}, which belongs to {owner}",

@@ -8,8 +8,11 @@ the object and the tier by name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 from gpufabric.core.autoscaling import (
     POLICY_COMPUTE_CLASS_ORDER,
+    POLICY_CRD_SCHEMA_VALID,
     POLICY_GPU_TAINTS_TOLERATED,
     POLICY_KARPENTER_LIMITS,
     POLICY_KARPENTER_WEIGHTS,
@@ -18,11 +21,27 @@ from gpufabric.core.autoscaling import (
     POLICY_RESERVATION_SELECTED,
     POLICY_SINGLE_AUTOSCALER,
 )
-from policies.model import Pack, Rule, Severity
+from policies.config import ResolvedConfig
+from policies.kube import crd_schema_errors, has_crd_schema, manifest_of
+from policies.model import Pack, Res, Rule, Severity, StackContext
 from policies.overflow import expander, karpenter, nodes
+from policies.overflow.view import fabric_order, object_name, site_tier, where
 
 PACK = "gpufabric-overflow"
 ISSUE = 11
+
+
+def check_crd_schema(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
+    """A rendered custom resource meets its pinned CRD schema (policies/schemas): a mistyped field fails here,
+    not at `pulumi up` (the Kubernetes built-in kinds are k8s-schema-valid's)."""
+    manifest = manifest_of(res)
+    if manifest is None or not has_crd_schema(manifest):
+        return
+    site, tier = site_tier(res)
+    at = f" ({where(site, tier, fabric_order(stack))})" if site else ""
+    for problem in crd_schema_errors(manifest):
+        yield f"{manifest['kind']} {object_name(res)!r}{at} does not meet its pinned CRD schema at {problem}"
+
 
 RULES: tuple[Rule, ...] = (
     Rule(
@@ -106,6 +125,17 @@ RULES: tuple[Rule, ...] = (
         severity=Severity.HIGH,
         remediation="Choose one `autoscaler` for the site; remove hand-made node groups of Karpenter's tiers.",
         check_stack=nodes.check_single_engine,
+    ),
+    Rule(
+        id=POLICY_CRD_SCHEMA_VALID,
+        number=ISSUE,
+        pack=PACK,
+        description="Rendered custom resources (Karpenter NodePool and EC2NodeClass, GKE ComputeClass) meet the "
+        "pinned CRD schemas shipped in policies/schemas.",
+        severity=Severity.HIGH,
+        remediation="Fix the named field (a typo, a wrong type or a value out of range); escape hatches pass fields "
+        "through unchanged, so they must be the CRD's own names.",
+        check=check_crd_schema,
     ),
 )
 

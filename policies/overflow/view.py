@@ -146,6 +146,19 @@ def reservations(resources: Sequence[Res], stack: StackContext) -> list[Reservat
     return out
 
 
+def named_reservations(stack: StackContext) -> dict[str, tuple[str, str]]:
+    """Reservation ids the stack names itself (a capacity_block tier's `reservation_id`) -> (site, tier):
+    bought outside the stack, so no plan resource declares them."""
+    if stack.fabric is None:
+        return {}
+    return {
+        rid: (s.name, t.name)
+        for s in stack.fabric.sites
+        for t in s.tiers
+        if isinstance(rid := getattr(t, "reservation_id", None), str) and rid
+    }
+
+
 def requirements(pool: Res) -> list[Mapping[str, Any]]:
     """A NodePool's scheduling requirements (spec.template.spec.requirements)."""
     reqs = dig(pool.props, "spec", "template", "spec", "requirements")

@@ -67,7 +67,7 @@ def nodepool(tier: str, weight: int, capacity: str, types: list[str], limit: int
                     {"key": "karpenter.sh/capacity-type", "operator": "In", "values": [capacity]},
                     {"key": "node.kubernetes.io/instance-type", "operator": "In", "values": types},
                 ],
-                "taints": [GPU_TAINT],
+                "taints": [dict(GPU_TAINT)],
             },
         },
         "disruption": {"consolidationPolicy": "WhenEmpty", "consolidateAfter": "10m"},
@@ -603,3 +603,44 @@ def test_toleration_semantics(toleration: dict, taint: tuple[str, str, str], exp
 
     key, value, effect = taint
     assert tolerates(toleration, {"key": key, "value": value, "effect": effect}) is expected
+
+
+BLOCK_ID = "cr-0cb1000000000001"
+H100_BLOCK = {
+    "name": "h100-block",
+    "kind": "capacity_block",
+    "instance_types": ["p5.48xlarge"],
+    "reservation_id": BLOCK_ID,
+    "availability_zones": ["eu-north-1a"],
+    "count": 1,
+}
+
+
+def block_plan(selected_id: str) -> tuple[list[Res], StackContext]:
+    """A capacity block bought outside the stack: no plan resource, its id named in the spec."""
+    doc = fabric()
+    next(s for s in doc["sites"] if s["name"] == AWS)["tiers"].insert(0, H100_BLOCK)
+    objs = karpenter_objects()
+    pin_reservations(objs)
+    objs["h100-block"] = nodepool("h100-block", 25, "reserved", ["p5.48xlarge"], 8)
+    objs["nodeclass"]["spec"]["capacityReservationSelectorTerms"].append({"id": selected_id})
+    objs["h100-block"]["spec"]["template"]["spec"]["requirements"].append(
+        {"key": "karpenter.k8s.aws/capacity-reservation-id", "operator": "In", "values": [selected_id]}
+    )
+    return karpenter_plan(objs), StackContext(config={CONFIG_KEY: doc})
+
+
+@pytest.mark.parametrize(
+    ("selected_id", "expected"),
+    [(BLOCK_ID, []), ("cr-0ffff00000000001", ["cr-0cb1000000000001", "cr-0ffff00000000001"])],
+    ids=["selects-its-block", "selects-another-id"],
+)
+def test_a_capacity_block_named_in_the_spec_is_its_tiers_reservation(selected_id: str, expected: list[str]) -> None:
+    resources, context = block_plan(selected_id)
+    violations, _ = evaluate(resources, context, packs=(OVERFLOW,))
+    found = [v.message for v in violations]
+    assert all(
+        v.policy == "overflow-reservation-selected" and "aws-stockholm-h100-block" in v.message for v in violations
+    )
+    assert [rid for rid in expected if any(rid in m for m in found)] == expected
+    assert len(found) == len(expected), found
