@@ -20,7 +20,17 @@ from policies.resources import as_mapping
 CONFIG_MAP = "kubernetes:core/v1:ConfigMap"
 CONFIG_FILE = "haproxy.cfg"
 PRIVATE_SUFFIXES = (".svc.cluster.local", ".internal")
-_SERVER = re.compile(r"^\s*server\s+(\S+)\s+(\S+)", re.MULTILINE)
+_SERVER = re.compile(r"^\s*server\s+(\S+)\s+(\S+)([^#\n]*)", re.MULTILINE)
+_MAXCONN = re.compile(r"\bmaxconn\s+(\d+)")
+
+
+def server_lines(text: str) -> list[tuple[str, str, int | None]]:
+    """(name, address, maxconn or None) of every `server` line of an HAProxy configuration, in order."""
+    out = []
+    for name, address, rest in _SERVER.findall(text):
+        cap = _MAXCONN.search(rest)
+        out.append((name, address, int(cap.group(1)) if cap else None))
+    return out
 
 
 def gateway_servers(res: Res) -> list[tuple[str, str]]:
@@ -30,7 +40,7 @@ def gateway_servers(res: Res) -> list[tuple[str, str]]:
     text = as_mapping(res.props.get("data")).get(CONFIG_FILE)
     if not isinstance(text, str):
         return []
-    return [(name, address.rsplit(":", 1)[0].strip("[]")) for name, address in _SERVER.findall(text)]
+    return [(name, address.rsplit(":", 1)[0].strip("[]")) for name, address, _ in server_lines(text)]
 
 
 def is_private(host: str) -> bool:
