@@ -28,18 +28,20 @@ plan: $(STAMP)
 check: $(STAMP)
 	$(BIN)/gpufabric check --stack $(STACK)
 
-# The gateway tests run the real HAProxy (Debian's package): installed here when missing and we are root.
+# The gateway tests run the real HAProxy (Debian's package): installed here when missing and we are root;
+# otherwise a note, and those tests skip saying why.
 haproxy:
 	@command -v haproxy >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing Debian's haproxy (the gateway tests run it)"; \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null \
-	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null; }; \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null; } \
+	    || echo "note: apt-get could not install haproxy; the gateway's haproxy tests will skip"; \
 	  else \
-	    echo "error: haproxy is not installed; as root run: apt-get install -y haproxy (the gateway tests need it)"; \
-	    exit 2; \
+	    echo "note: haproxy is not installed and this is not a root shell with apt-get;" \
+	      "the gateway's haproxy tests will skip. Install it with: sudo apt-get install -y haproxy"; \
 	  fi; }
-	@haproxy -v | head -n 1
+	@command -v haproxy >/dev/null 2>&1 && haproxy -v | head -n 1 || true
 
 test: $(STAMP) haproxy
 	$(BIN)/lint-imports --no-cache

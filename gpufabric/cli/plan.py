@@ -177,6 +177,21 @@ def engine_rows(plan: Plan) -> list[tuple[str, str, str]]:
         )
         for site, policy in tier_policy(plan.spec).items()
     ]
+def _render_gateway(plan: Plan, console: Console) -> None:
+    """The gateway's servers in spill order, read from the ConfigMap it runs (when the stack serves)."""
+    from policies.residency.gateway import CONFIG_FILE, CONFIG_MAP, server_lines
+
+    for r in plan.resources:
+        text = (r["inputs"].get("data") or {}).get(CONFIG_FILE) if r["type"] == CONFIG_MAP else None
+        if not isinstance(text, str):
+            continue
+        site = r["inputs"].get("metadata", {}).get("labels", {}).get(LABEL_SITE, "?")
+        table = Table(title=f"Gateway on {site}: spill order (maxconn per gateway replica)", title_justify="left")
+        for col in ("#", "site", "address", "maxconn"):
+            table.add_column(col, justify="right" if col in ("#", "maxconn") else "left")
+        for i, (name, address, cap) in enumerate(server_lines(text), start=1):
+            table.add_row(str(i), name, address, "uncapped" if cap is None else str(cap))
+        console.print(table)
 
 
 def render(plan: Plan, console: Console) -> None:
@@ -213,6 +228,7 @@ def render(plan: Plan, console: Console) -> None:
         engines.add_row(*row)
     if engines.row_count:
         console.print(engines)
+    _render_gateway(plan, console)
     counts = Counter(r["type"] for r in plan.resources if r["custom"] and not r["type"].startswith("pulumi:"))
     resources = Table(title="Resources by type", title_justify="left")
     resources.add_column("type")

@@ -24,6 +24,7 @@ from gpufabric.core.vocabulary import (
 from policies.config import ResolvedConfig
 from policies.kube import declared_mirrors, helm_chart_sources, helm_images, is_helm_release
 from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
+from policies.residency.gateway import check_gateway_backends
 from policies.resources import (
     as_list,
     as_mapping,
@@ -510,6 +511,18 @@ RULES: tuple[Rule, ...] = (
         remediation="List only specific break-glass role ARNs in guardrails.aws_scp.exempt_role_arns (no `*`); "
         "do not edit the SCP document.",
         check=check_guardrails,
+        config_keys=LOCATION_KEYS,
+    ),
+    Rule(
+        id="gateway-backends-in-jurisdiction",
+        number=11,
+        pack=PACK,
+        description="The inference gateway routes only to declared sites inside the jurisdiction, at private "
+        "addresses.",
+        severity=Severity.CRITICAL,
+        remediation="Route only to the stack's own sites (serving, sites[]) in allowed regions, through their "
+        "internal endpoints (cluster DNS, *.internal names over the private link, private IPs).",
+        check_stack=check_gateway_backends,
         config_keys=LOCATION_KEYS,
     ),
 )
