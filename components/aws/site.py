@@ -89,6 +89,7 @@ class AwsSite(pulumi.ComponentResource):
         }
 
         self._provider, self._inside, self._account = provider, inside, account
+        self.aws_provider, self.account = provider, account  # read by the inference service (weights role)
         self._zones, self._placements = zones, placements
 
     def declare(self) -> None:

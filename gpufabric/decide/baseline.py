@@ -19,6 +19,7 @@ from gpufabric.core.vocabulary import (
     GPU_TAINT_KEY,
     GPU_TAINT_VALUE,
     LABEL_OVERFLOW_RANK,
+    LABEL_REGION,
     LABEL_SITE,
     LABEL_TIER,
     LABEL_TIER_KIND,
@@ -283,7 +284,8 @@ def owned_tier_notes(site: OnpremSiteSpec, ranks: dict[str, int]) -> list[dict[s
     operators must put on its nodes: the fabric labels nothing it does not own."""
     notes = []
     for tier in site.tiers:
-        required = {**tier.node_selector, LABEL_SITE: site.name, LABEL_TIER: tier.name}
+        # The region label carries the site's country: workloads pin it (residency), as on cloud nodes.
+        required = {**tier.node_selector, LABEL_SITE: site.name, LABEL_TIER: tier.name, LABEL_REGION: site.country}
         notes.append(
             {
                 "apiVersion": "v1",
