@@ -18,6 +18,7 @@ from gpufabric.core.vocabulary import (
     GPU_TAINT_EFFECT,
     GPU_TAINT_KEY,
     GPU_TAINT_VALUE,
+    INFERENCE_NAMESPACE,
     LABEL_OVERFLOW_RANK,
     LABEL_REGION,
     LABEL_SITE,
@@ -29,7 +30,6 @@ from gpufabric.core.vocabulary import (
 from gpufabric.spec.sites import AwsSiteSpec, GcpSiteSpec, OnpremSiteSpec
 from gpufabric.spec.tiers import CommittedTier, ElasticTier
 
-INFERENCE_NAMESPACE = "inference"
 GATEWAY_NAMESPACE = "inference-gateway"  # the gateway in front of the model servers
 MONITORING_NAMESPACE = "monitoring"  # the metrics scraper (Prometheus)
 METRICS_PORT = "metrics"  # the named container port model servers expose metrics on

@@ -17,7 +17,7 @@ from typing import Any
 from gpufabric.core import hardware
 from gpufabric.core.charts import KEDA, KEDA_IMAGES
 from gpufabric.core.errors import DecisionError
-from gpufabric.core.vocabulary import GPU_TAINT_KEY, LABEL_REGION, LABEL_SITE, LABEL_TIER, SiteKind
+from gpufabric.core.vocabulary import GPU_TAINT_KEY, LABEL_REGION, LABEL_SITE, LABEL_TIER, MODEL_SERVER, SiteKind
 from gpufabric.decide.baseline import (
     GPU_RESOURCE,
     INFERENCE_NAMESPACE,
@@ -34,7 +34,7 @@ from gpufabric.spec.serving import ServingSpec, WeightsSpec
 from gpufabric.spec.sites import AwsSiteSpec, GcpSiteSpec, OnpremSiteSpec
 from gpufabric.spec.tiers import CommittedTier, ElasticTier
 
-SERVER = "vllm"  # the Deployment and ClusterIP Service (the gateway's local backend)
+SERVER = MODEL_SERVER  # the Deployment and ClusterIP Service (the gateway's local backend)
 INTERNAL_SERVICE = "vllm-internal"  # the internal load balancer other sites' gateways reach
 APP = {"app.kubernetes.io/name": SERVER}
 # The in-cluster Prometheus that scrapes the servers (kube-prometheus-stack's `prometheus-operated` Service in

@@ -49,6 +49,7 @@ from policies.resources import (
     truthy,
 )
 from policies.security.gcp_rules import gcp_rules
+from policies.security.serving import serving_security_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -722,6 +723,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES += gcp_rules(PACK)  # GCP-only rules live in their own module
+RULES += serving_security_rules(PACK)  # the inference namespace's rule
 
 PACK_DEF = Pack(
     name=PACK,
