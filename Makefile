@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed-stamp
 STACK ?= eu-sovereign
 PYTEST_ARGS ?=
 
-.PHONY: install plan check test golden lint format bench snapshot clean
+.PHONY: install plan check test golden lint format bench snapshot clean haproxy
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "error: Python 3.11, 3.12 or 3.13 is required (pulumi mocks break on 3.14)"; exit 2; }
@@ -28,7 +28,20 @@ plan: $(STAMP)
 check: $(STAMP)
 	$(BIN)/gpufabric check --stack $(STACK)
 
-test: $(STAMP)
+# The gateway tests run the real HAProxy (Debian's package): installed here when missing and we are root.
+haproxy:
+	@command -v haproxy >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian's haproxy (the gateway tests run it)"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null \
+	    || { apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q haproxy >/dev/null; }; \
+	  else \
+	    echo "error: haproxy is not installed; as root run: apt-get install -y haproxy (the gateway tests need it)"; \
+	    exit 2; \
+	  fi; }
+	@haproxy -v | head -n 1
+
+test: $(STAMP) haproxy
 	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 

@@ -85,10 +85,11 @@ def spec_violations(
 
 def all_packs() -> tuple[Pack, ...]:
     """The packs `gpufabric check` runs, in report order."""
+    from policies.overflow.rules import PACK_DEF as overflow
     from policies.residency.rules import PACK_DEF as residency
     from policies.security.rules import PACK_DEF as security
 
-    return (residency, security)
+    return (residency, security, overflow)
 
 
 def resources_from_plan(items: Sequence[Mapping[str, Any]]) -> list[Res]:
@@ -111,6 +112,7 @@ def resources_from_plan(items: Sequence[Mapping[str, Any]]) -> list[Res]:
                 props=r.get("inputs") or {},
                 provider=provider,
                 parent=r.get("parent") or "",
+                id=str(r.get("id") or ""),
             )
         )
     return out

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from gpufabric.core.errors import InputError
-from gpufabric.core.vocabulary import CONFIG_KEY
+from gpufabric.core.vocabulary import CONFIG_KEY, STATE_CONFIG_KEY
 from gpufabric.spec import FabricSpec, JurisdictionSpec, parse_fabric
 
 
@@ -54,6 +54,7 @@ class Res:
     props: Mapping[str, Any]
     provider: Res | None = None
     parent: str = ""
+    id: str = ""  # the physical id when known (offline plans); other resources name it (e.g. a reservation)
 
     @property
     def package(self) -> str:
@@ -89,7 +90,11 @@ class StackContext:
     @cached_property
     def raw_fabric(self) -> Mapping[str, Any] | None:
         """The `gpufabric:fabric` object as given (a mapping in a stack file, JSON text under the engine)."""
-        raw = self.config.get(CONFIG_KEY)
+        return self._raw(CONFIG_KEY)
+
+    def _raw(self, key: str) -> Mapping[str, Any] | None:
+        """A config object as given (a state bootstrap's `gpufabric:state` names its jurisdiction too)."""
+        raw = self.config.get(key)
         if isinstance(raw, str):
             try:
                 raw = json.loads(raw)
@@ -104,7 +109,7 @@ class StackContext:
         if self.fabric is not None:
             return self.fabric.jurisdiction.name
         try:
-            raw = (self.raw_fabric or {}).get("jurisdiction")
+            raw = (self.raw_fabric or self._raw(STATE_CONFIG_KEY) or {}).get("jurisdiction")
             return JurisdictionSpec.model_validate({"name": raw} if isinstance(raw, str) else raw).name
         except ValueError:
             return None

@@ -22,6 +22,7 @@ from gpufabric.core import naming
 from gpufabric.decide.baseline import aws_baseline
 from gpufabric.decide.network import plan_subnets
 from gpufabric.decide.placement import place_tier, site_zones
+from gpufabric.decide.tier_policy import SiteTierPolicy
 from gpufabric.spec import AwsSiteSpec, CommittedTier
 from gpufabric.spec.tiers import TierBase
 
@@ -35,6 +36,7 @@ class SiteContext:
     fabric_tags: dict[str, str]
     ranks: dict[str, int]  # tier name -> overflow rank across the whole fabric
     where: str  # the site's key path in the stack file, for errors
+    policy: SiteTierPolicy  # the site's engine and tiers in overflow order (gpufabric.decide.tier_policy)
 
     def tier_labels(self, site_name: str, region: str, tier: TierBase) -> dict[str, str]:
         """The node labels every site kind puts on a tier's nodes (one derivation for AWS and GCP)."""

@@ -127,18 +127,18 @@ class GcpSite(pulumi.ComponentResource):
             )
             for tier in site.tiers
         }
-        ordered = sorted(site.tiers, key=lambda t: ctx.ranks[t.name])
-        body = decide.compute_class(
+        by_name = {tier.name: tier for tier in site.tiers}
+        body = decide.compute_class(  # priorities in the order the tier policy compiled
             decide.compute_class_name(site.name),
             [
                 decide.ClassTier(
-                    kind=tier.kind,
-                    machine_type=tier.machine_type,
-                    accelerator=placements[tier.name].accelerator,
-                    gpus=placements[tier.name].gpus_per_node,
-                    reservations=tuple(reservation_names[tier.name].values()),
+                    kind=rule.kind,
+                    machine_type=by_name[rule.tier].machine_type,
+                    accelerator=placements[rule.tier].accelerator,
+                    gpus=placements[rule.tier].gpus_per_node,
+                    reservations=tuple(reservation_names[rule.tier].values()),
                 )
-                for tier in ordered
+                for rule in ctx.policy.tiers
             ],
         )
         self.k8s_provider = self.cluster.k8s_provider

@@ -18,14 +18,16 @@ from gpufabric.decide.serving import (
     site_registry,
 )
 from gpufabric.sizing.loaders import load_profile
+from gpufabric.sizing.serving import serving_profile
 from gpufabric.spec import FabricSpec
-from gpufabric.spec.load import project_root
+from gpufabric.spec.serving import ServingSpec
 from gpufabric.spec.sites import AwsSiteSpec, GcpSiteSpec
 
 
-def replica_shapes(profile_path: str | None) -> dict[str, ReplicaShape]:
-    """The sizing profile's rows as the decisions read them (GPU kind -> GPUs per replica, concurrency)."""
-    profile = load_profile(project_root() / profile_path if profile_path else None)
+def replica_shapes(serving: ServingSpec | None = None) -> dict[str, ReplicaShape]:
+    """The sizing profile's rows as the decisions read them (GPU kind -> GPUs per replica, concurrency): the
+    stack's profile (the same file the gateway reads), else the built-in one."""
+    profile = serving_profile(serving)[0] if serving is not None else load_profile()
     return {gpu: ReplicaShape(row.gpus_per_replica, row.concurrency_at_slo) for gpu, row in profile.gpus.items()}
 
 
@@ -34,7 +36,7 @@ def declare_inference(
 ) -> dict[str, InferenceService]:
     """One InferenceService per site, through the site's `k8s_provider`, after the site's baseline."""
     assert spec.serving is not None
-    shapes = replica_shapes(spec.serving.profile)
+    shapes = replica_shapes(spec.serving)
     services = {}
     for site in spec.sites:
         component = components[site.name]

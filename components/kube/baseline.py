@@ -28,10 +28,10 @@ _RESOURCE_OF: dict[tuple[str, str], Any] = {
     ("v1", "ConfigMap"): k8s.core.v1.ConfigMap,
     ("networking.k8s.io/v1", "NetworkPolicy"): k8s.networking.v1.NetworkPolicy,
     ("scheduling.k8s.io/v1", "PriorityClass"): k8s.scheduling.v1.PriorityClass,
-    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
-    ("v1", "Service"): k8s.core.v1.Service,
     ("apps/v1", "Deployment"): k8s.apps.v1.Deployment,
     ("policy/v1", "PodDisruptionBudget"): k8s.policy.v1.PodDisruptionBudget,
+    ("v1", "Service"): k8s.core.v1.Service,
+    ("v1", "ServiceAccount"): k8s.core.v1.ServiceAccount,
 }
 
 
@@ -61,6 +61,7 @@ class ClusterBaseline(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpufabric:kube:ClusterBaseline", name, None, opts)
         inside = pulumi.ResourceOptions(parent=self, provider=provider)
+        self.site = site  # its registry mirror is where other workloads on the site pull images from too
         self.objects = [declare_manifest(name, m, inside) for m in [*baseline_objects(site), *(extra or [])]]
         namespaces = [o for o in self.objects if isinstance(o, k8s.core.v1.Namespace)]
         chart = operator_chart(site)

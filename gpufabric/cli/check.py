@@ -20,7 +20,7 @@ import typer
 from rich.console import Console
 
 from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
-from gpufabric.cli.common import check_out, emit, load, run_plan
+from gpufabric.cli.common import check_out, emit, load_any, run_plan
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError, InputErrors
 from gpufabric.report.junit import junit_text
@@ -74,7 +74,7 @@ def check_command(
         check_out(out)
         policy = _policy_config(policy_config or [])
         try:
-            loaded = load(stack, config)
+            loaded = load_any(stack, config)
         except InputError as err:
             # A stack file that names a region outside its jurisdiction cannot be planned, but it is a
             # residency verdict, not a typo: report it as the residency rule it breaks.

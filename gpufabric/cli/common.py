@@ -12,6 +12,8 @@ from rich.console import Console
 from gpufabric.core.errors import InputError
 from gpufabric.core.output import resolve_target, write_text
 from gpufabric.spec import LoadedStack, load_stack_file, stack_file
+from gpufabric.spec.load import load_any_stack_file
+from gpufabric.spec.state import LoadedBootstrap
 
 if TYPE_CHECKING:  # start-up: `size` shares these helpers and must not load Pulumi
     from gpufabric.offline import Plan
@@ -20,7 +22,16 @@ stderr = Console(stderr=True)
 
 
 def load(stack: str | None, config: Path | None) -> LoadedStack:
-    """Exactly one of `--stack NAME` and `--config PATH`."""
+    """Exactly one of `--stack NAME` and `--config PATH`: a fabric stack."""
+    return load_stack_file(_chosen(stack, config))
+
+
+def load_any(stack: str | None, config: Path | None) -> LoadedStack | LoadedBootstrap:
+    """Exactly one of `--stack NAME` and `--config PATH`: a fabric stack or a state bootstrap stack."""
+    return load_any_stack_file(_chosen(stack, config))
+
+
+def _chosen(stack: str | None, config: Path | None) -> Path:
     if (stack is None) == (config is None):
         raise InputError(
             "command line",
@@ -28,12 +39,10 @@ def load(stack: str | None, config: Path | None) -> LoadedStack:
             "exactly one of --stack NAME or --config PATH",
             "both" if stack else "neither",
         )
-    if config is not None:
-        return load_stack_file(config)
-    return load_stack_file(stack_file(stack))  # type: ignore[arg-type]
+    return config if config is not None else stack_file(stack)  # type: ignore[arg-type]
 
 
-def run_plan(loaded: LoadedStack, *, quiet: bool = False) -> Plan:
+def run_plan(loaded: LoadedStack | LoadedBootstrap, *, quiet: bool = False) -> Plan:
     """The offline plan, with a spinner counting resources on stderr when a person is watching."""
     from gpufabric.offline import plan_stack
 

@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
-from gpufabric.cli.common import check_out, emit, load, run_plan
+from gpufabric.cli.common import check_out, emit, load_any, run_plan
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import LABEL_OVERFLOW_RANK, LABEL_SITE, LABEL_TIER, LABEL_TIER_KIND
@@ -44,7 +44,7 @@ def plan_command(
     chosen = chosen_format(fmt, out, PlanFormat)
     try:
         check_out(out)
-        loaded = load(stack, config)
+        loaded = load_any(stack, config)
         plan = run_plan(loaded, quiet=chosen == PlanFormat.json)
         plan.violations = [v.to_dict() for v in evaluate_plan(plan)]
         if chosen == PlanFormat.json:
@@ -161,7 +161,8 @@ def render(plan: Plan, console: Console) -> None:
             nodes,
             str(row["node_groups"]),
         )
-    console.print(tiers)
+    if tiers.row_count:  # a state bootstrap stack has no GPU tiers
+        console.print(tiers)
     counts = Counter(r["type"] for r in plan.resources if r["custom"] and not r["type"].startswith("pulumi:"))
     resources = Table(title="Resources by type", title_justify="left")
     resources.add_column("type")

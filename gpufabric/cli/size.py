@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -25,15 +24,15 @@ from gpufabric.cli.app import EXIT_OK, EXIT_VIOLATION, app, fail_input
 from gpufabric.cli.common import check_out, emit
 from gpufabric.cli.options import Config, Out, Stack, chosen_format, format_option
 from gpufabric.core.errors import InputError
-from gpufabric.core.files import read_json, read_yaml
 from gpufabric.core.output import resolve_target
 from gpufabric.sizing import apply as apply_mod
 from gpufabric.sizing.apply import StackTarget
 from gpufabric.sizing.demand import load_demand, load_scenarios, parse_interval
 from gpufabric.sizing.evaluate import evaluate
-from gpufabric.sizing.loaders import load_catalog, load_prices, load_profile, validation_errors
+from gpufabric.sizing.loaders import load_catalog, load_prices, load_profile
 from gpufabric.sizing.optimize import SolverError
 from gpufabric.sizing.plan import Plan, build_plan, is_unserved
+from gpufabric.sizing.plan_file import load_plan
 from gpufabric.spec import load_stack_file
 
 Applied = tuple[str, str, list[str]]
@@ -103,17 +102,6 @@ def _apply(apply_to: StackTarget | None, apply_text: Applied | None) -> None:
         print(f"  {change}", file=sys.stderr)
 
 
-def _load_plan(path: Path) -> Plan:
-    if path.suffix in (".yaml", ".yml"):
-        data = read_yaml(path)
-    else:
-        data = read_json(path, what="plan JSON document (gpufabric size --format json)")
-    try:
-        return Plan.model_validate(data)
-    except ValidationError as err:
-        raise validation_errors(str(path), err) from None
-
-
 @app.command("size")
 def size(
     demand: Annotated[list[str], typer.Option("--demand", help="demand CSV, FILE[:WEIGHT]; repeat for scenarios")] = [],  # noqa: B006
@@ -150,7 +138,7 @@ def size(
         if evaluate_csv is not None:
             if plan_path is None:
                 raise InputError("--evaluate", "", "--plan PLAN.json alongside", "no --plan")
-            plan = _load_plan(plan_path)
+            plan = load_plan(plan_path)
             actual = load_demand(evaluate_csv, plan.interval_seconds)
             with status.status("Replaying the plan and solving the hindsight optimum..."):
                 result = evaluate(plan, actual).as_dict()

@@ -67,3 +67,8 @@ MODEL_SERVER = "vllm"
 
 # The one namespace where privileged pods may run: the NVIDIA GPU Operator installs drivers and toolkits.
 OPERATOR_NAMESPACE = "gpu-operator"
+
+# The config key holding a state bootstrap stack's spec (bootstrap/Pulumi.<stack>.yaml).
+STATE_CONFIG_KEY = "gpufabric:state"
+# The residency rule over where Pulumi keeps a stack's state and the key that decrypts its secrets.
+POLICY_STATE_LOCATION = "state-location"

@@ -26,11 +26,16 @@ from gpufabric.core.jurisdictions import aws_partition_of
 from gpufabric.offline import datasources
 from gpufabric.offline.plan import Plan
 from gpufabric.spec import LoadedStack
+from gpufabric.spec.state import LoadedBootstrap
 
 PROJECT = "gpufabric"
 # gpufabric's own Pulumi program, beside the packages of this checkout. Always this one: a stack file is
 # data, so a Pulumi.yaml, __main__.py or package found next to it is never run (issue 8 item 1).
 PROGRAM = Path(__file__).resolve().parents[2] / "__main__.py"
+# The state bootstrap's program (bootstrap/, its own Pulumi project): run for a bootstrap stack file, chosen
+# by the kind of stack the file holds, never by where the file is.
+BOOTSTRAP_PROJECT = "gpufabric-bootstrap"
+BOOTSTRAP_PROGRAM = PROGRAM.parent / "bootstrap" / "__main__.py"
 REDACTED = "[secret]"  # what a plan shows for any secret input (a kubeconfig): never its value
 SECRET_PLACEHOLDER = "[secret {key}: not decrypted offline]"
 _LOCK = threading.Lock()  # the Pulumi runtime is process-global: one offline run at a time
@@ -46,6 +51,7 @@ class _Recorder(pulumi.runtime.Mocks):
         self.errors: list[BaseException] = []
         self.on_resource = on_resource
         self.latest = threading.local()  # .value: (inputs, state) of this thread's latest registration
+        self.outputs: dict[str, Any] = {}  # the stack's exports (`pulumi stack output`)
 
     # -- resources -------------------------------------------------------------------------------------------
     def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str | None, dict]:
@@ -133,7 +139,7 @@ def effective_region(
     return None
 
 
-def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None = None) -> Plan:
+def plan_stack(loaded: LoadedStack | LoadedBootstrap, *, on_resource: Callable[[int], None] | None = None) -> Plan:
     """Run the project's program for `loaded` under mocks; return the recorded, sorted resource graph."""
     config = _config_strings(loaded)
     with _LOCK:
@@ -151,20 +157,26 @@ def plan_stack(loaded: LoadedStack, *, on_resource: Callable[[int], None] | None
         spec=loaded.spec,
         config=config,
         resources=resources,
+        outputs=recorder.outputs,
     )
 
 
-def _run_program(loaded: LoadedStack, config: dict[str, str], recorder: _Recorder) -> None:
-    """Set the mocks and config, then run gpufabric's program to completion under them."""
+def _run_program(loaded: LoadedStack | LoadedBootstrap, config: dict[str, str], recorder: _Recorder) -> None:
+    """Set the mocks and config, then run gpufabric's program (or the bootstrap's) to completion under them."""
+    bootstrap = isinstance(loaded, LoadedBootstrap)
+    project, program = (BOOTSTRAP_PROJECT, BOOTSTRAP_PROGRAM) if bootstrap else (PROJECT, PROGRAM)
     # The root Stack resource lives in a context variable: a fresh thread starts without one, and this
     # makes sure a second plan never parents its resources to the first stack's URN.
     pulumi.runtime.settings.ROOT.set(None)
-    pulumi.runtime.set_mocks(recorder, project=PROJECT, stack=loaded.stack, preview=False, monitor=_Monitor(recorder))
+    pulumi.runtime.set_mocks(recorder, project=project, stack=loaded.stack, preview=False, monitor=_Monitor(recorder))
     pulumi.runtime.config.set_all_config(config, secret_keys=sorted(loaded.secret_keys))
 
     @pulumi.runtime.test
-    def run() -> None:
-        runpy.run_path(str(PROGRAM), run_name="__main__")
+    def run() -> pulumi.Output[None]:
+        runpy.run_path(str(program), run_name="__main__")
+        # The stack's exports (`pulumi stack output`), resolved before the run ends: the test harness awaits them.
+        exports = getattr(pulumi.runtime.get_root_resource(), "outputs", {}) or {}
+        return pulumi.Output.from_input(dict(exports)).apply(lambda v: recorder.outputs.update(_plain(v)))
 
     run()
 
@@ -219,7 +231,7 @@ def _refiled(path: Path, err: Exception) -> InputError:
     return InputError(str(path), getattr(err, "where", ""), detail=str(err))
 
 
-def _config_strings(loaded: LoadedStack) -> dict[str, str]:
+def _config_strings(loaded: LoadedStack | LoadedBootstrap) -> dict[str, str]:
     """Stack config as the engine passes it: strings, objects as JSON text, secrets as placeholders."""
     out: dict[str, str] = {}
     for key, value in loaded.config.items():

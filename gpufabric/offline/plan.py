@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gpufabric.spec import FabricSpec
+from gpufabric.spec.state import StateSpec
 
 
 @dataclass
@@ -14,7 +15,7 @@ class Plan:
     stack: str
     stack_file: str
     jurisdiction: str
-    spec: FabricSpec
+    spec: FabricSpec | StateSpec  # a fabric stack's spec, or a state bootstrap's
     config: dict[str, Any]  # the stack's config as the program saw it (secrets replaced by placeholders)
     # sorted by URN; keys: urn id type name parent provider region inputs outputs (computed, not echoed) protect custom
     resources: list[dict[str, Any]]

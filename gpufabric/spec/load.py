@@ -22,8 +22,10 @@ from gpufabric.core.vocabulary import CONFIG_KEY, SiteKind, TierKind
 from gpufabric.spec.base import NAME_RULE, FieldError
 from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.rules import Issue, spec_issues
+from gpufabric.spec.state import LoadedBootstrap, is_bootstrap_doc, load_bootstrap_file
 
 PROJECT_FILE = "Pulumi.yaml"
+STACK_DIRS = ("stacks", "bootstrap")  # fabric stacks; state bootstrap stacks (their own Pulumi project)
 
 
 @dataclass(frozen=True)
@@ -47,18 +49,20 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def stack_file(name: str, root: Path | None = None) -> Path:
-    """`stacks/Pulumi.<name>.yaml` of the project; InputError listing the stacks when it does not exist."""
+    """`stacks/Pulumi.<name>.yaml` (or a bootstrap stack, `bootstrap/Pulumi.<name>.yaml`) of the project;
+    InputError listing the stacks when it does not exist."""
     base = project_root(root)
-    path = base / "stacks" / f"Pulumi.{name}.yaml"
-    if not path.is_file():
-        known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in (base / "stacks").glob("Pulumi.*.yaml"))
-        raise InputError(
-            f"--stack {name}",
-            "",
-            f"the name of a stack in {base / 'stacks'} ({', '.join(known) or 'none found'})",
-            repr(name),
-        )
-    return path
+    for folder in STACK_DIRS:
+        path = base / folder / f"Pulumi.{name}.yaml"
+        if path.is_file():
+            return path
+    known = sorted(p.name[len("Pulumi.") : -len(".yaml")] for d in STACK_DIRS for p in (base / d).glob("Pulumi.*.yaml"))
+    raise InputError(
+        f"--stack {name}",
+        "",
+        f"the name of a stack in {base / 'stacks'} or {base / 'bootstrap'} ({', '.join(known) or 'none found'})",
+        repr(name),
+    )
 
 
 def stack_name_of(path: Path) -> str:
@@ -84,6 +88,13 @@ def load_stack_file(path: Path, stack: str | None = None) -> LoadedStack:
     spec = parse_fabric(raw, where)
     _kubeconfigs_secret(spec, config, secret_keys, where)
     return LoadedStack(path=path, stack=stack or stack_name_of(path), config=config, spec=spec, secret_keys=secret_keys)
+
+
+def load_any_stack_file(path: Path) -> LoadedStack | LoadedBootstrap:
+    """A fabric stack or a state bootstrap stack, by what its config holds (commands that take both)."""
+    if is_bootstrap_doc(read_yaml(path)):
+        return load_bootstrap_file(path, stack_name_of(path))
+    return load_stack_file(path)
 
 
 def _kubeconfigs_secret(spec: FabricSpec, config: dict[str, Any], secret_keys: frozenset[str], where: str) -> None:

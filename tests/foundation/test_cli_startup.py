@@ -17,9 +17,10 @@ HEAVY = ("pulumi", "numpy", "moto", "boto3", "policies.engine")
         (["size"], {"numpy"}),
         (["plan"], {"pulumi"}),
         (["check"], {"policies.engine"}),
+        (["gateway"], {"numpy"}),  # reads sizing plans; never Pulumi
         (["--help"], {"pulumi", "numpy", "policies.engine"}),
     ],
-    ids=["size", "plan", "check", "help-lists-all"],
+    ids=["size", "plan", "check", "gateway", "help-lists-all"],
 )
 def test_a_command_imports_only_its_own_heavy_modules(command: list[str], loaded: set[str]) -> None:
     code = (

@@ -1,4 +1,4 @@
-"""The full plan JSON of every example stack (stacks/Pulumi.*.yaml) against its reviewed golden file.
+"""The full plan JSON of every example stack (stacks/ and bootstrap/ Pulumi.*.yaml) against its reviewed golden.
 
 Stacks are discovered from stacks/, so a new example stack gets a golden plan by `make golden`. The golden
 is exactly what `gpufabric plan --stack NAME --format json` prints: ids, computed outputs and violations.
@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 
 from gpufabric.offline import plan_stack
-from gpufabric.spec import load_stack_file
-from gpufabric.spec.load import stack_name_of
+from gpufabric.spec.load import load_any_stack_file, stack_name_of
 from policies.engine import evaluate_plan
 from tests.goldens import assert_golden
 
 STACKS = Path(__file__).resolve().parents[2] / "stacks"
-EXAMPLES = sorted(STACKS.glob("Pulumi.*.yaml"))
+BOOTSTRAP = STACKS.parent / "bootstrap"
+EXAMPLES = sorted(STACKS.glob("Pulumi.*.yaml")) + sorted(BOOTSTRAP.glob("Pulumi.*.yaml"))
 
 
 def test_there_are_example_stacks_to_guard() -> None:
@@ -27,6 +27,6 @@ def test_there_are_example_stacks_to_guard() -> None:
 @pytest.mark.golden
 @pytest.mark.parametrize("path", EXAMPLES, ids=[stack_name_of(p) for p in EXAMPLES])
 def test_example_stack_plan_matches_its_golden(path: Path) -> None:
-    plan = plan_stack(load_stack_file(path))
+    plan = plan_stack(load_any_stack_file(path))
     plan.violations = [v.to_dict() for v in evaluate_plan(plan)]
     assert_golden(f"plans/{plan.stack}.json", plan.to_json() + "\n")

@@ -131,7 +131,7 @@ def test_declared_node_labels_become_explicit_node_patches(onprem_fabric, plan_f
     planned = plan_fabric(fabric, name="labelled", extra_config=SECRET_CONFIG)
     (patch,) = planned.of_type("kubernetes:core/v1:NodePatch")
     assert patch["inputs"]["metadata"] == {"name": "gpu-01", "labels": {"gpufabric.io/tier": "h100-owned"}}
-    (note,) = planned.of_type("kubernetes:core/v1:ConfigMap")
+    (note,) = [c for c in planned.of_type("kubernetes:core/v1:ConfigMap") if c["name"].endswith("tier-h100-owned")]
     assert note["inputs"]["data"]["labelledByFabric"] == "gpu-01"
     assert not plan_fabric(onprem_fabric(), name="onprem-only", extra_config=SECRET_CONFIG).of_type(
         "kubernetes:core/v1:NodePatch"

@@ -29,10 +29,11 @@ from pulumi_policy.policy import _PolicyAnalyzerServicer
 
 from policies.adapter import to_policies
 from policies.model import Pack, Res, StackContext
+from policies.overflow.rules import PACK_DEF as OVERFLOW
 from policies.residency.rules import PACK_DEF as RESIDENCY
 from policies.security.rules import PACK_DEF as SECURITY
 
-PACKS = {RESIDENCY.name: RESIDENCY, SECURITY.name: SECURITY}
+PACKS = {RESIDENCY.name: RESIDENCY, SECURITY.name: SECURITY, OVERFLOW.name: OVERFLOW}
 EU_STACK = {"gpufabric:fabric": json.dumps({"jurisdiction": "eu", "sites": []})}
 EU_TAGS = {"gpufabric:jurisdiction": "eu", "gpufabric:site": "aws-stockholm", "cost-center": "claims"}
 

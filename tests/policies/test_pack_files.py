@@ -12,8 +12,8 @@ REPO = Path(__file__).resolve().parents[2]
 PACKS = sorted(p.parent for p in (REPO / "policies").glob("*/PulumiPolicy.yaml"))
 
 
-def test_both_packs_exist() -> None:
-    assert {p.name for p in PACKS} == {"residency", "security"}
+def test_every_pack_exists() -> None:
+    assert {p.name for p in PACKS} == {"residency", "security", "overflow"}
 
 
 @pytest.mark.parametrize("pack", PACKS, ids=lambda p: p.name)

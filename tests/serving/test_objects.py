@@ -22,7 +22,7 @@ from policies.kube import schema_errors
 from tests.goldens import assert_golden
 
 ACCOUNT = "123456789012"
-SHAPES = replica_shapes(None)  # the shipped profile
+SHAPES = replica_shapes()  # the shipped profile
 STACKS = ["eu-sovereign", "us-cloud", "onprem-only"]
 
 

@@ -25,6 +25,10 @@ from gpufabric.spec.tiers import AwsTier
 
 EKS_LOG_TYPES = EKS_CONTROL_PLANE_LOG_TYPES  # one home: gpufabric.core.aws_baseline
 
+# Who scales an AWS site's GPU tiers: EKS managed node groups alone (the default), Karpenter NodePools, or the
+# Cluster Autoscaler with the priority expander over the managed node groups.
+AwsAutoscaler = Literal["managed-node-groups", "karpenter", "cluster-autoscaler"]
+
 
 class AwsNetworkSpec(Strict):
     """The site's private network. Private subnets only, unless egress through NAT is opted into."""
@@ -95,6 +99,10 @@ class AwsClusterSpec(Strict):
     log_retention_days: RetentionDays = 365
     system_nodes: SystemNodesSpec = Field(default_factory=SystemNodesSpec)
     cluster_args: Escape = Field(default_factory=dict)
+    autoscaler: AwsAutoscaler = Field(
+        default="managed-node-groups",
+        description="which engine scales the GPU tiers (gpufabric.decide.tier_policy compiles the tier order into it)",
+    )
 
     @field_validator("admin_role_arns")
     @classmethod

@@ -1,0 +1,3 @@
+from components.gateway.component import Gateway
+
+__all__ = ["Gateway"]
