@@ -59,6 +59,10 @@ class Fabric(pulumi.ComponentResource):
         for component in self.sites.values():
             if isinstance(component, DeclaresLater):
                 component.declare()
+        if spec.serving is not None:
+            from components.inference.wiring import declare_inference
+
+            self.inference = declare_inference(spec, self.sites, order, self)
         if spec.guardrails is not None:
             from components.guardrails import Guardrails
 

@@ -93,6 +93,7 @@ class AwsSite(pulumi.ComponentResource):
         }
 
         self._provider, self._inside, self._account, self._tags = provider, inside, account, tags
+        self.aws_provider, self.account = provider, account  # read by the inference service (weights role)
         self._zones, self._placements = zones, placements
 
     def declare(self) -> None:

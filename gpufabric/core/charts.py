@@ -70,3 +70,14 @@ def registry_host(reference: str) -> str:
     """The host of a registry, image or chart reference (`oci://reg.local/charts` -> `reg.local`)."""
     rest = reference.split("://", 1)[-1]
     return rest.split("/", 1)[0].lower()
+
+# KEDA (autoscales the model servers on their own queue). Chart `keda` from the project's Helm repository;
+# 2.17.2 is a published release seen in public deployments at the time of writing, NOT verified offline
+# against the repository index: check `helm search repo kedacore/keda --versions` before an upgrade.
+KEDA = Chart(name="keda", repository="https://kedacore.github.io/charts", version="2.17.2")
+# Its images (the chart's `image.<component>.repository` defaults, paths below ghcr.io); a mirror serves them.
+KEDA_IMAGES = {
+    "keda": "kedacore/keda",
+    "metricsApiServer": "kedacore/keda-metrics-apiserver",
+    "webhooks": "kedacore/keda-admission-webhooks",
+}

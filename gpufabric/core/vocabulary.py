@@ -61,6 +61,10 @@ POLICY_ONPREM_COUNTRY_ALLOWED = "onprem-country-allowed"
 POLICY_IMAGE_REGISTRY_ALLOWED = "k8s-image-registry-allowed"
 POLICY_WEIGHTS_IN_JURISDICTION = "serving-weights-in-jurisdiction"
 
+# The namespace of the model servers (Pod Security `restricted`) and the name of their workload and Services.
+INFERENCE_NAMESPACE = "inference"
+MODEL_SERVER = "vllm"
+
 # The one namespace where privileged pods may run: the NVIDIA GPU Operator installs drivers and toolkits.
 OPERATOR_NAMESPACE = "gpu-operator"
 

@@ -18,7 +18,9 @@ from gpufabric.core.vocabulary import (
     GPU_TAINT_EFFECT,
     GPU_TAINT_KEY,
     GPU_TAINT_VALUE,
+    INFERENCE_NAMESPACE,
     LABEL_OVERFLOW_RANK,
+    LABEL_REGION,
     LABEL_SITE,
     LABEL_TIER,
     LABEL_TIER_KIND,
@@ -28,7 +30,6 @@ from gpufabric.core.vocabulary import (
 from gpufabric.spec.sites import AwsSiteSpec, GcpSiteSpec, OnpremSiteSpec
 from gpufabric.spec.tiers import CommittedTier, ElasticTier
 
-INFERENCE_NAMESPACE = "inference"
 GATEWAY_NAMESPACE = "inference-gateway"  # the gateway in front of the model servers
 MONITORING_NAMESPACE = "monitoring"  # the metrics scraper (Prometheus)
 METRICS_PORT = "metrics"  # the named container port model servers expose metrics on
@@ -283,7 +284,8 @@ def owned_tier_notes(site: OnpremSiteSpec, ranks: dict[str, int]) -> list[dict[s
     operators must put on its nodes: the fabric labels nothing it does not own."""
     notes = []
     for tier in site.tiers:
-        required = {**tier.node_selector, LABEL_SITE: site.name, LABEL_TIER: tier.name}
+        # The region label carries the site's country: workloads pin it (residency), as on cloud nodes.
+        required = {**tier.node_selector, LABEL_SITE: site.name, LABEL_TIER: tier.name, LABEL_REGION: site.country}
         notes.append(
             {
                 "apiVersion": "v1",

@@ -194,3 +194,25 @@ def _account_admin(account: Account) -> dict:
         "Action": "kms:*",
         "Resource": "*",
     }
+
+
+def bucket_prefix_read_policy(account: Account, bucket: str, prefix: str) -> str:
+    """Read one prefix of one bucket (a site's model weights): list it, get its objects, nothing else."""
+    keys = f"{prefix}/*" if prefix else "*"
+    return _doc(
+        [
+            {
+                "Sid": "ListThePrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": f"arn:{account.partition}:s3:::{bucket}",
+                "Condition": {"StringLike": {"s3:prefix": [prefix, keys] if prefix else ["*"]}},
+            },
+            {
+                "Sid": "ReadThePrefix",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": f"arn:{account.partition}:s3:::{bucket}/{keys}",
+            },
+        ]
+    )

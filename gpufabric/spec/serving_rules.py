@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ipaddress import IPv4Network
 
-from gpufabric.core.vocabulary import POLICY_WEIGHTS_IN_JURISDICTION
+from gpufabric.core.vocabulary import POLICY_IMAGE_REGISTRY_ALLOWED, POLICY_WEIGHTS_IN_JURISDICTION
 from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.serving import WEIGHTS_SCHEMES, SiteServingSpec
 from gpufabric.spec.sites import OnpremSiteSpec, SiteSpec
@@ -60,6 +60,16 @@ def _site_problems(spec: FabricSpec, site: SiteSpec, entry: SiteServingSpec) -> 
             )
         )
     j = spec.resolved_jurisdiction()
+    if isinstance(site, OnpremSiteSpec) and site.registry_mirror is None:
+        out.append(
+            (
+                ("weights",),
+                f"site {site.name!r} to declare `registry_mirror` first: its server image comes from the site's "
+                "own registry, never a public one",
+                "no registry_mirror on the site",
+                POLICY_IMAGE_REGISTRY_ALLOWED,
+            )
+        )
     if isinstance(site, OnpremSiteSpec):
         if weights.location is not None:
             out.append((("weights", "location"), "no location (a PVC is in the site's own store)", "", ""))

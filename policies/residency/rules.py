@@ -25,6 +25,7 @@ from policies.config import ResolvedConfig
 from policies.kube import declared_mirrors, helm_chart_sources, helm_images, is_helm_release
 from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
 from policies.residency.gateway import check_gateway_backends
+from policies.residency.serving import serving_rules
 from policies.resources import (
     as_list,
     as_mapping,
@@ -526,6 +527,8 @@ RULES: tuple[Rule, ...] = (
         config_keys=LOCATION_KEYS,
     ),
 )
+
+RULES += serving_rules(PACK, LOCATION_KEYS)  # the model server's rules live in their own module
 
 PACK_DEF = Pack(
     name=PACK,

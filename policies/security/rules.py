@@ -49,6 +49,7 @@ from policies.resources import (
     truthy,
 )
 from policies.security.gcp_rules import gcp_rules
+from policies.security.serving import serving_security_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -535,7 +536,9 @@ def check_no_public_service(res: Res, cfg: ResolvedConfig, stack: StackContext) 
         yield "Service of type NodePort opens a port on every node's address"
     if kind == "LoadBalancer":
         annotations = as_mapping(as_mapping(res.props.get("metadata")).get("annotations"))
-        if not any(annotations.get(k) in v for k, v in _INTERNAL_LB_ANNOTATIONS.items()):
+        address = spec.get("loadBalancerIP")
+        private = isinstance(address, str) and not public_ip(address)  # e.g. MetalLB on-prem, from a private pool
+        if not private and not any(annotations.get(k) in v for k, v in _INTERNAL_LB_ANNOTATIONS.items()):
             yield "Service of type LoadBalancer without an internal-scheme annotation gets a public address"
     for ip in as_list(spec.get("externalIPs")):
         if isinstance(ip, str) and public_ip(ip):
@@ -720,6 +723,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES += gcp_rules(PACK)  # GCP-only rules live in their own module
+RULES += serving_security_rules(PACK)  # the inference namespace's rule
 
 PACK_DEF = Pack(
     name=PACK,

@@ -35,9 +35,19 @@ ONPREM = {
 }  # fmt: skip
 
 
+def _weights(site: dict[str, Any]) -> dict[str, Any]:
+    """Every serving site declares its weights (the inference service's rule); on-prem also its mirror."""
+    if site["kind"] == "onprem":
+        site.setdefault("registry_mirror", "registry.fra.internal")
+        return {"weights": "pvc://weights/m", "internal_address": "10.62.3.240"}
+    return {"weights": f"s3://weights-{site['name']}/m"}
+
+
 def _fabric(sites: list[dict[str, Any]], replicas: int = 2, **serving: Any) -> Any:
-    raw = {"jurisdiction": "eu", "serving": {"model": "m", "gateway": {"replicas": replicas}, **serving},
-           "sites": copy.deepcopy(sites)}  # fmt: skip
+    sites = copy.deepcopy(sites)
+    declared = {s["name"]: _weights(s) for s in sites}
+    raw = {"jurisdiction": "eu", "serving": {"model": "m", "gateway": {"replicas": replicas}, "sites": declared,
+           **serving}, "sites": sites}  # fmt: skip
     return parse_fabric(raw)
 
 

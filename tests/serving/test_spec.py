@@ -17,6 +17,7 @@ ONPREM = {
     "kind": "onprem",
     "country": "DE",
     "kubeconfig": {"secret": "gpufabric:fraKubeconfig"},
+    "registry_mirror": "registry.fra.internal",
     "network": {"pods": "10.60.0.0/16", "services": "10.61.0.0/20", "nodes": "10.62.0.0/22"},
     "tiers": [
         {
@@ -90,6 +91,8 @@ CASES = [
      f"{S}.image.repository", ["a path below the site's own registry", "'docker.io'"]),
     ("image-with-mirror-host", lambda d: d["serving"].update(image={"repository": "registry.fra.internal/vllm"}),
      f"{S}.image.repository", ["a path below the site's own registry"]),
+    ("onprem-without-mirror", lambda d: d["sites"][1].pop("registry_mirror"),
+     f"{S}.sites.fra-onprem.weights", ["to declare `registry_mirror` first", "never a public one"]),
     ("image-tag-and-digest", lambda d: d["serving"].update(image={"tag": "v1", "digest": "sha256:" + "a" * 64}),
      f"{S}.image.digest", ["a tag or a digest, not both"]),
 ]  # fmt: skip
