@@ -24,6 +24,7 @@ from gpufabric.core.vocabulary import (
 from policies.config import ResolvedConfig
 from policies.kube import declared_mirrors, helm_chart_sources, helm_images, is_helm_release
 from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
+from policies.residency.state import rules as state_rules
 from policies.resources import (
     as_list,
     as_mapping,
@@ -517,5 +518,5 @@ RULES: tuple[Rule, ...] = (
 PACK_DEF = Pack(
     name=PACK,
     description="Data residency: resources, storage, workloads and images stay inside one jurisdiction.",
-    rules=RULES,
+    rules=(*RULES, *state_rules(PACK)),
 )
