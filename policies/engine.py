@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from gpufabric.core.errors import InputError
 from gpufabric.core.files import YAML_MAX_BYTES, read_json
+from gpufabric.spec.state_location import StateSettings
 from policies.config import PolicyConfigError, ResolvedConfig, resolve
 from policies.model import STACK_TYPE, Enforcement, Pack, Res, Rule, RuleInfo, StackContext, Violation, sort_key
 
@@ -37,10 +38,11 @@ def stack_urn(stack: str, project: str = PROJECT) -> str:
 
 
 def evaluate_full(
-    plan: PlannedStack, policy_config: Mapping[str, Any] | None = None
+    plan: PlannedStack, policy_config: Mapping[str, Any] | None = None, state: StateSettings | None = None
 ) -> tuple[list[Violation], list[RuleInfo]]:
-    """Violations and the rules as evaluated, for an offline plan. PolicyConfigError on a bad policy config."""
-    context = StackContext(config=plan.config, stack_urn=stack_urn(plan.stack))
+    """Violations and the rules as evaluated, for an offline plan (and its state location, when read).
+    PolicyConfigError on a bad policy config."""
+    context = StackContext(config=plan.config, stack_urn=stack_urn(plan.stack), state=state)
     return evaluate(resources_from_plan(plan.resources), context, policy_config)
 
 

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import CONFIG_KEY, STATE_CONFIG_KEY
 from gpufabric.spec import FabricSpec, JurisdictionSpec, parse_fabric
+from gpufabric.spec.state_location import StateSettings
 
 
 class Severity(StrEnum):
@@ -76,6 +77,9 @@ class StackContext:
 
     config: Mapping[str, Any] = field(default_factory=dict)
     stack_urn: str = ""
+    # Where the stack's Pulumi state and secrets key live (read by `gpufabric check` from the project's
+    # files); None where no project files are at hand (plan, CrossGuard): the state rules then say nothing.
+    state: StateSettings | None = None
 
     @cached_property
     def fabric(self) -> FabricSpec | None:

@@ -15,7 +15,7 @@ __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATION", "app", "fail_input", "
 
 
 # Each registers itself on `app` when its module gpufabric.cli.<name> loads.
-COMMANDS = ("check", "plan", "size", "gateway")
+COMMANDS = ("check", "plan", "size", "gateway", "state", "templates", "new", "vpn")
 
 
 def _register(argv: list[str] | None = None) -> None:

@@ -27,6 +27,7 @@ from gpufabric.report.junit import junit_text
 from gpufabric.report.sarif import sarif_text
 from gpufabric.report.table import render
 from gpufabric.spec.load import declared_jurisdiction, stack_name_of
+from gpufabric.spec.state_location import read_state_settings
 from policies.config import PolicyConfigError
 from policies.engine import evaluate_full, load_policy_config, spec_violations
 from policies.model import RuleInfo, Violation, has_blocking
@@ -91,7 +92,8 @@ def check_command(
         plan = run_plan(loaded, quiet=chosen != CheckFormat.table)
         started = time.perf_counter()
         try:
-            violations, rules = evaluate_full(plan, policy)
+            state = read_state_settings(Path(plan.stack_file), os.environ)
+            violations, rules = evaluate_full(plan, policy, state)
         except PolicyConfigError as e:
             raise InputError("--policy-config", "", detail=str(e)) from None
         elapsed = time.perf_counter() - started

@@ -23,15 +23,16 @@ stderr = Console(stderr=True)
 
 def load(stack: str | None, config: Path | None) -> LoadedStack:
     """Exactly one of `--stack NAME` and `--config PATH`: a fabric stack."""
-    return load_stack_file(_chosen(stack, config))
+    return load_stack_file(chosen_path(stack, config))
 
 
 def load_any(stack: str | None, config: Path | None) -> LoadedStack | LoadedBootstrap:
     """Exactly one of `--stack NAME` and `--config PATH`: a fabric stack or a state bootstrap stack."""
-    return load_any_stack_file(_chosen(stack, config))
+    return load_any_stack_file(chosen_path(stack, config))
 
 
-def _chosen(stack: str | None, config: Path | None) -> Path:
+def chosen_path(stack: str | None, config: Path | None) -> Path:
+    """The stack file named by exactly one of `--stack NAME` and `--config PATH`."""
     if (stack is None) == (config is None):
         raise InputError(
             "command line",

@@ -71,9 +71,6 @@ class StateSpec(Strict):
     backend: Literal["aws", "gcp"] | None = Field(
         default=None, description="the cloud whose bucket is `pulumi login`'s backend (default: the only one)"
     )
-    passphrase_allowed: bool = Field(
-        default=False, description="stacks may use the passphrase secrets provider (reported as advisory)"
-    )
     tags: Tags = Field(default_factory=dict)
 
     @field_validator("jurisdiction", mode="before")

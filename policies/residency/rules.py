@@ -26,6 +26,7 @@ from policies.kube import declared_mirrors, helm_chart_sources, helm_images, is_
 from policies.model import Enforcement, Pack, Res, Rule, Severity, StackContext
 from policies.residency.gateway import check_gateway_backends
 from policies.residency.serving import serving_rules
+from policies.residency.state import rules as state_rules
 from policies.resources import (
     as_list,
     as_mapping,
@@ -533,5 +534,5 @@ RULES += serving_rules(PACK, LOCATION_KEYS)  # the model server's rules live in 
 PACK_DEF = Pack(
     name=PACK,
     description="Data residency: resources, storage, workloads and images stay inside one jurisdiction.",
-    rules=RULES,
+    rules=(*RULES, *state_rules(PACK)),
 )
