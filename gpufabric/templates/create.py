@@ -1,8 +1,8 @@
 """`gpufabric new`'s pipeline: answers -> CIDRs -> rendered stack -> spec -> offline plan -> policy packs -> file.
 
-Nothing is written unless every step passed: the rendered text is validated by the spec's loader, planned by
-the offline engine and checked by the policy packs (the same functions `plan` and `check` use), then the
-team's quota is checked on the spec. Any failure is an InputError naming the answers that caused it. The
+Nothing is written unless every step passed: the rendered text is validated by the spec's loader, the team's
+quota is checked on the spec, and it is planned by the offline engine and checked by the policy packs (the
+same functions `plan` and `check` use). Any failure is an InputError naming the answers that caused it. The
 stack file is then written atomically (gpufabric.core.output), and never over an existing one.
 """
 
@@ -103,6 +103,10 @@ def verify(new: NewStack, platform: Platform, text: str | None = None, sized_by:
         draft.write_text(text, encoding="utf-8")
         try:
             loaded = load_stack_file(draft)
+        except InputError as err:
+            raise refuse(new, err.message.replace(str(draft), str(new.path))) from None
+        within_quota(new, loaded.spec, platform, sized_by)  # before the plan: a quota refusal costs no plan
+        try:
             plan = plan_stack(loaded)
         except InputError as err:
             raise refuse(new, err.message.replace(str(draft), str(new.path))) from None
@@ -111,7 +115,6 @@ def verify(new: NewStack, platform: Platform, text: str | None = None, sized_by:
     if has_blocking(violations):
         found = "; ".join(f"{v.pack}/{v.policy}: {v.message}" for v in blocking)
         raise refuse(new, f"the policy packs report {found}")
-    within_quota(new, loaded.spec, platform, sized_by)
     return LoadedStack(new.path, loaded.stack, loaded.config, loaded.spec, loaded.secret_keys)
 
 

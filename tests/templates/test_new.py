@@ -150,3 +150,10 @@ def test_demand_beyond_the_quota_is_refused_naming_it(cli, project: Path) -> Non
     assert result.exit_code == 2
     assert f"--demand {demand} (the sized counts)" in result.stderr and "team claims" in result.stderr
     assert snapshot(project) == before
+
+
+def test_templates_table_names_every_template(cli) -> None:
+    result = cli("templates")
+    assert result.exit_code == 0, result.stderr
+    for name in TEMPLATES:
+        assert name in result.stdout
