@@ -68,6 +68,11 @@ def _snapshot() -> dict[str, Any]:
     return read_json(SNAPSHOT, what="AWS offerings snapshot")["regions"]
 
 
+def snapshot_regions() -> list[str]:
+    """The regions the snapshot answers for (no moto round trip): what `gpufabric new` offers."""
+    return sorted(_snapshot())
+
+
 @lru_cache(maxsize=64)
 def region_offerings(region: str) -> Offerings:
     """A region's offerings from the snapshot; a region it lacks is asked of moto (once per process)."""
