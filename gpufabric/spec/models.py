@@ -15,6 +15,7 @@ from pydantic import Field, field_validator
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from gpufabric.spec.base import Strict
 from gpufabric.spec.bounds import ExemptRoleArn, Tags
+from gpufabric.spec.links import LinkSpec
 from gpufabric.spec.sites import SiteSpec
 
 
@@ -93,6 +94,7 @@ class FabricSpec(Strict):
     )
     tags: Tags = Field(default_factory=dict)
     guardrails: GuardrailsSpec | None = None
+    links: list[LinkSpec] = Field(default_factory=list, description="private links, on-prem site <-> cloud site")
 
     @field_validator("jurisdiction", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from gpufabric.core.vocabulary import (
     POLICY_REGION_ALLOWED,
 )
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
+from gpufabric.spec.link_rules import link_problems
 from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.sites import SiteSpec
 from gpufabric.spec.sites.gcp import GcpSiteSpec
@@ -54,6 +55,7 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_arn_partitions(spec, spec.resolved_jurisdiction()),
         *_gcp_sites(spec),
         *_mirrors_are_own(spec),
+        *(Issue(path, expected, found) for path, expected, found in link_problems(spec.sites, spec.links)),
     ]
 
 
