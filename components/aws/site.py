@@ -89,6 +89,7 @@ class AwsSite(pulumi.ComponentResource):
         }
 
         self._provider, self._inside, self._account = provider, inside, account
+        self.provider = provider  # private links declare their AWS end with it
         self._zones, self._placements = zones, placements
 
     def declare(self) -> None:

@@ -44,6 +44,7 @@ class GcpSite(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         inside = pulumi.ResourceOptions(parent=self, provider=provider)
+        self.provider = provider  # private links declare their GCP end with it
         invoke = pulumi.InvokeOptions(provider=provider)
         project = gcp.organizations.get_project(project_id=site.project, opts=invoke)
         available = gcp.compute.get_zones(project=site.project, region=site.region, status="UP", opts=invoke).names

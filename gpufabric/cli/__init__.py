@@ -14,7 +14,7 @@ from gpufabric.core.errors import InputError
 __all__ = ["EXIT_BAD_INPUT", "EXIT_OK", "EXIT_VIOLATION", "app", "fail_input", "main"]
 
 
-COMMANDS = ("check", "plan", "size")  # each registers itself on `app` when its module gpufabric.cli.<name> loads
+COMMANDS = ("check", "plan", "size", "vpn")  # each registers itself on `app` when its module gpufabric.cli.<name> loads
 
 
 def _register(argv: list[str] | None = None) -> None:
