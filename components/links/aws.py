@@ -14,7 +14,8 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from gpufabric.decide.links import PSK_PREFIX, PSK_RANDOM_LENGTH, LinkPlan
+from gpufabric.decide.links import OUTSIDE_IP, PRESHARED_KEY, PSK_PREFIX, PSK_RANDOM_LENGTH, LinkPlan
+from gpufabric.decide.passthrough import merge
 
 
 class AwsLink(pulumi.ComponentResource):
@@ -64,15 +65,28 @@ class AwsLink(pulumi.ComponentResource):
             )
             for t in plan.tunnels
         }
+        keys_args = {
+            f"tunnel{n}_preshared_key": pulumi.Output.secret(pulumi.Output.concat(PSK_PREFIX, keys[t.key].result))
+            for n, t in enumerate(plan.tunnels, start=1)
+        }
         self.connection = aws.ec2.VpnConnection(
             name,
             customer_gateway_id=self.customer_gateway.id,
             **target,
-            **plan.aws_tunnel_args(),
-            **{
-                f"tunnel{n}_preshared_key": pulumi.Output.secret(pulumi.Output.concat(PSK_PREFIX, keys[t.key].result))
-                for n, t in enumerate(plan.tunnels, start=1)
-            },
+            **merge(
+                {**plan.aws_tunnel_args(), **keys_args},
+                plan.vpn_args,
+                args_class=aws.ec2.VpnConnectionArgs,
+                where=f"gpufabric:fabric.links[{plan.name}].vpn_args",
+            ),
             opts=inside,
         )
+        # What the on-prem operators read (gpufabric vpn writes placeholders naming these fields).
+        self.tunnel_outputs = {
+            t.key: {
+                OUTSIDE_IP: getattr(self.connection, f"tunnel{n}_address"),
+                PRESHARED_KEY: getattr(self.connection, f"tunnel{n}_preshared_key"),
+            }
+            for n, t in enumerate(plan.tunnels, start=1)
+        }
         self.register_outputs({"connection_id": self.connection.id})

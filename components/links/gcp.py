@@ -13,7 +13,8 @@ import pulumi
 import pulumi_gcp as gcp
 import pulumi_random as random
 
-from gpufabric.decide.links import PSK_PREFIX, PSK_RANDOM_LENGTH, LinkPlan
+from gpufabric.decide.links import OUTSIDE_IP, PRESHARED_KEY, PSK_PREFIX, PSK_RANDOM_LENGTH, LinkPlan
+from gpufabric.decide.passthrough import merge
 
 
 class GcpLink(pulumi.ComponentResource):
@@ -35,6 +36,7 @@ class GcpLink(pulumi.ComponentResource):
             bgp={"asn": plan.cloud_asn, "advertise_mode": "CUSTOM", "advertised_ip_ranges": advertised},
             opts=inside,
         )
+        self.tunnel_outputs: dict[str, dict[str, pulumi.Output]] = {}
         for t in plan.tunnels:
             secret = random.RandomPassword(
                 f"{name}-{t.key}", length=PSK_RANDOM_LENGTH, special=False, opts=pulumi.ResourceOptions(parent=self)
@@ -46,11 +48,21 @@ class GcpLink(pulumi.ComponentResource):
                 peer_external_gateway=self.peer_gateway.id,
                 peer_external_gateway_interface=t.onprem_interface,
                 router=self.router.id,
-                ike_version=2,
                 shared_secret=pulumi.Output.secret(pulumi.Output.concat(PSK_PREFIX, secret.result)),
-                cipher_suite=plan.gcp_cipher_suite(),
+                **merge(
+                    {"ike_version": 2, "cipher_suite": plan.gcp_cipher_suite()},
+                    plan.vpn_args,
+                    args_class=gcp.compute.VPNTunnelArgs,
+                    where=f"gpufabric:fabric.links[{plan.name}].vpn_args",
+                ),
                 opts=inside,
             )
+            self.tunnel_outputs[t.key] = {
+                OUTSIDE_IP: self.gateway.vpn_interfaces.apply(
+                    lambda ifs, i=t.interface: ifs[i].ip_address if ifs else None
+                ),
+                PRESHARED_KEY: tunnel.shared_secret,
+            }
             interface = gcp.compute.RouterInterface(
                 f"{name}-{t.key}",
                 router=self.router.name,

@@ -57,6 +57,7 @@ class LinkPlan:
     cloud_cidrs: tuple[str, ...]  # what the cloud site advertises back
     aws_gateway: str | None  # "vpn_gateway" | "transit_gateway" for AWS links
     tunnels: tuple[TunnelPlan, ...]
+    vpn_args: dict[str, Any]  # the escape hatch, checked against the provider's arguments by the component
 
     def onprem_routes(self) -> dict[str, str]:
         """The on-prem CIDRs by a resource-safe key (`10-60-0-0-16`): static routes to a transit gateway."""
@@ -146,6 +147,7 @@ def _plan(link: LinkSpec, onprem: Any, cloud: Any) -> LinkPlan:
         cloud_cidrs=(str(cloud.cidr()),),
         aws_gateway=(link.aws.gateway if link.aws else "vpn_gateway") if cloud.kind == "aws" else None,
         tunnels=tuple(tunnels),
+        vpn_args=dict(link.vpn_args),
     )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, field_validator
 
-from gpufabric.spec.base import Name, Strict
+from gpufabric.spec.base import Escape, Name, Strict
 
 # BGP ASNs reserved for private use (RFC 6996): AWS and GCP accept these for their side and for peers.
 PRIVATE_ASN_RANGES: tuple[tuple[int, int], ...] = ((64512, 65534), (4_200_000_000, 4_294_967_294))
@@ -108,6 +108,10 @@ class LinkSpec(Strict):
         min_length=TUNNELS_PER_LINK,
         max_length=TUNNELS_PER_LINK,
         description="one /30 per tunnel; decided from the link's name when absent",
+    )
+    vpn_args: Escape = Field(
+        default_factory=dict,
+        description="escape hatch: VpnConnection (AWS) or VPNTunnel (GCP, both tunnels) arguments, passed through",
     )
 
     @field_validator("tunnel_inside_cidrs")

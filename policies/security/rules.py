@@ -49,6 +49,7 @@ from policies.resources import (
     truthy,
 )
 from policies.security.gcp_rules import gcp_rules
+from policies.security.link_rules import link_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -720,6 +721,7 @@ RULES: tuple[Rule, ...] = (
 )
 
 RULES += gcp_rules(PACK)  # GCP-only rules live in their own module
+RULES += link_rules(PACK)  # private links: endpoints, IKE strength, routes
 
 PACK_DEF = Pack(
     name=PACK,
