@@ -10,6 +10,7 @@ import pulumi
 from components.fabric import Fabric
 from components.program import ProgramInputError
 from gpufabric.core.errors import PROGRAM_INPUT_ERRORS
+from gpufabric.decide.links import STACK_OUTPUT
 from gpufabric.spec import parse_fabric
 
 try:
@@ -19,4 +20,5 @@ except PROGRAM_INPUT_ERRORS as err:
     raise ProgramInputError.of(err) from err
 
 pulumi.export("overflow", fabric.overflow)
+pulumi.export(STACK_OUTPUT, {name: link.tunnel_outputs for name, link in fabric.links.items()})
 pulumi.export("clusters", {name: site.cluster_name for name, site in fabric.sites.items()})

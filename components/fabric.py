@@ -16,8 +16,10 @@ import pulumi
 
 from components.aws import AwsSite, SiteContext
 from components.gcp import GcpSite
+from components.links import LINK_COMPONENTS
 from components.onprem import OnpremSite
 from gpufabric.core.naming import FABRIC_WIDE, resource_tags
+from gpufabric.decide.links import plan_links
 from gpufabric.decide.overflow import overflow_order
 from gpufabric.decide.tier_policy import tier_policy
 from gpufabric.spec import FabricSpec
@@ -63,6 +65,12 @@ class Fabric(pulumi.ComponentResource):
             from components.inference.wiring import declare_inference
 
             self.inference = declare_inference(spec, self.sites, order, self)
+        self.links = {
+            plan.name: LINK_COMPONENTS[plan.cloud_kind](
+                plan.name, plan=plan, site=self.sites[plan.cloud_site], opts=pulumi.ResourceOptions(parent=self)
+            )
+            for plan in plan_links(spec)
+        }
         if spec.guardrails is not None:
             from components.guardrails import Guardrails
 

@@ -84,6 +84,7 @@ class PrivateNetwork(pulumi.ComponentResource):
             )
             self.subnet_ids[zone] = subnet.id
             route_tables[zone] = table
+        self.private_route_tables = route_tables  # private links propagate or route on-prem CIDRs here
 
         endpoint_sg = aws.ec2.SecurityGroup(
             f"{name}-endpoints",

@@ -93,7 +93,8 @@ class AwsSite(pulumi.ComponentResource):
         }
 
         self._provider, self._inside, self._account, self._tags = provider, inside, account, tags
-        self.aws_provider, self.account = provider, account  # read by the inference service (weights role)
+        self.aws_provider, self.account = provider, account  # read by the inference service and the private links
+        self._provider, self._inside, self._account = provider, inside, account
         self._zones, self._placements = zones, placements
 
     def declare(self) -> None:

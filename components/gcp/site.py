@@ -44,7 +44,7 @@ class GcpSite(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         inside = pulumi.ResourceOptions(parent=self, provider=provider)
-        self.gcp_provider = provider  # read by the inference service (weights identity)
+        self.gcp_provider = provider  # read by the inference service and the private links
         invoke = pulumi.InvokeOptions(provider=provider)
         project = gcp.organizations.get_project(project_id=site.project, opts=invoke)
         available = gcp.compute.get_zones(project=site.project, region=site.region, status="UP", opts=invoke).names

@@ -16,6 +16,7 @@ from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_j
 from gpufabric.spec.base import Strict
 from gpufabric.spec.bounds import ExemptRoleArn, Tags
 from gpufabric.spec.serving import ServingSpec
+from gpufabric.spec.links import LinkSpec
 from gpufabric.spec.sites import SiteSpec
 
 
@@ -95,6 +96,7 @@ class FabricSpec(Strict):
     tags: Tags = Field(default_factory=dict)
     guardrails: GuardrailsSpec | None = None
     serving: ServingSpec | None = Field(default=None, description="the model served on every site and its gateway")
+    links: list[LinkSpec] = Field(default_factory=list, description="private links, on-prem site <-> cloud site")
 
     @field_validator("jurisdiction", mode="before")
     @classmethod

@@ -20,6 +20,7 @@ from gpufabric.core.vocabulary import (
     POLICY_REGION_ALLOWED,
 )
 from gpufabric.spec.bounds import MAX_FABRIC_NODES, MAX_TAGS_PER_RESOURCE, is_wildcard_arn, partition_of_arn
+from gpufabric.spec.link_rules import link_problems
 from gpufabric.spec.models import FabricSpec
 from gpufabric.spec.serving_rules import serving_problems
 from gpufabric.spec.sites import SiteSpec
@@ -59,6 +60,7 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_gateway_site(spec),
         *[Issue(path, expected, found, policy) for path, expected, found, policy in serving_problems(spec)],
         *_hatches_have_a_target(spec),
+        *(Issue(path, expected, found) for path, expected, found in link_problems(spec.sites, spec.links)),
     ]
 
 

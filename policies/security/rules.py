@@ -50,6 +50,7 @@ from policies.resources import (
 )
 from policies.security.gcp_rules import gcp_rules
 from policies.security.serving import serving_security_rules
+from policies.security.link_rules import link_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}
@@ -724,6 +725,7 @@ RULES: tuple[Rule, ...] = (
 
 RULES += gcp_rules(PACK)  # GCP-only rules live in their own module
 RULES += serving_security_rules(PACK)  # the inference namespace's rule
+RULES += link_rules(PACK)  # private links: endpoints, IKE strength, routes
 
 PACK_DEF = Pack(
     name=PACK,

@@ -15,6 +15,7 @@ from gpufabric.core.hardware import GPU_MEMORY_GIB
 from gpufabric.core.jurisdictions import Jurisdiction
 from gpufabric.core.vocabulary import POLICY_ONPREM_COUNTRY_ALLOWED, TierKind
 from gpufabric.spec.base import FieldError, Name, Strict
+from gpufabric.spec.links import OnpremVpnSpec
 from gpufabric.spec.tiers import CommittedTier
 
 CONFIG_KEY_PATTERN = r"^[a-z][a-z0-9-]*:[A-Za-z][A-Za-z0-9_-]*$"
@@ -116,6 +117,7 @@ class OnpremSiteSpec(Strict):
     )
     tiers: list[OnpremTier] = Field(min_length=1)
     tags: dict[str, str] = Field(default_factory=dict)
+    vpn: OnpremVpnSpec | None = Field(default=None, description="the site's end of its private links")
 
     region_phrase: ClassVar[str] = "a country of the jurisdiction's on-prem countries"
     region_key: ClassVar[str] = "country"

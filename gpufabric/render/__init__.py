@@ -1,0 +1,1 @@
+"""Text renderers (jinja2, sandboxed, StrictUndefined): configuration files for what runs outside Pulumi."""
