@@ -15,8 +15,8 @@ from pydantic import Field, field_validator
 from gpufabric.core.jurisdictions import Jurisdiction, get_jurisdiction, known_jurisdictions
 from gpufabric.spec.base import Strict
 from gpufabric.spec.bounds import ExemptRoleArn, Tags
-from gpufabric.spec.serving import ServingSpec
 from gpufabric.spec.links import LinkSpec
+from gpufabric.spec.serving import ServingSpec
 from gpufabric.spec.sites import SiteSpec
 
 

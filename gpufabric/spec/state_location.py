@@ -71,10 +71,13 @@ def project_file_of(stack_path: Path) -> Path | None:
     return None
 
 
-def read_state_settings(stack_path: Path, env: Mapping[str, str]) -> StateSettings | None:
+def read_state_settings(
+    stack_path: Path, env: Mapping[str, str], *, governed_as: Path | None = None
+) -> StateSettings | None:
     """The state settings of a stack file; None when no Pulumi project surrounds it. InputError on a
-    Pulumi.yaml or stack file that does not parse."""
-    project = project_file_of(stack_path)
+    Pulumi.yaml or stack file that does not parse. `governed_as`: where a draft (e.g. `gpufabric new`'s,
+    checked before it is written) will live, so the project around that place governs it."""
+    project = project_file_of(governed_as or stack_path)
     if project is None:
         return None
     doc = read_yaml(project)

@@ -8,6 +8,7 @@ stack file is then written atomically (gpufabric.core.output), and never over an
 
 from __future__ import annotations
 
+import os
 import re
 import tempfile
 from collections.abc import Mapping
@@ -53,7 +54,13 @@ def target_path(root: Path, stack: str) -> Path:
 
 def context(stack: str, answers: Mapping[str, Answer], networks: Mapping[str, str], platform: Platform) -> dict:
     """What a template sees: the answers by name, `stack`, `networks` (allocated CIDRs) and `platform`."""
-    return {**answers, "stack": stack, "networks": dict(networks), "platform": platform.model_dump(mode="json")}
+    return {
+        **answers,
+        "stack": stack,
+        "networks": dict(networks),
+        "platform": platform.model_dump(mode="json"),
+        "secrets_provider": platform.secrets_providers.get(str(answers.get("jurisdiction", ""))),
+    }
 
 
 def prepare(
@@ -94,6 +101,7 @@ def refuse(new: NewStack, message: str) -> InputError:
 def verify(new: NewStack, platform: Platform, text: str | None = None, sized_by: str = "") -> LoadedStack:
     """Parse, plan and check `text` (default: the rendered one) as the new stack; InputError naming answers."""
     from gpufabric.offline import plan_stack
+    from gpufabric.spec.state_location import read_state_settings
     from policies.engine import evaluate_full
     from policies.model import has_blocking
 
@@ -110,7 +118,8 @@ def verify(new: NewStack, platform: Platform, text: str | None = None, sized_by:
             plan = plan_stack(loaded)
         except InputError as err:
             raise refuse(new, err.message.replace(str(draft), str(new.path))) from None
-    violations, _ = evaluate_full(plan, {})
+        state = read_state_settings(draft, os.environ, governed_as=new.path)  # the same state rules as `check`
+    violations, _ = evaluate_full(plan, {}, state)
     blocking = [v for v in violations if v.blocking]
     if has_blocking(violations):
         found = "; ".join(f"{v.pack}/{v.policy}: {v.message}" for v in blocking)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from gpufabric.core.hardware import known_gpus
 from gpufabric.core.jurisdictions import known_jurisdictions
@@ -62,6 +62,9 @@ class Platform(Strict):
     admin_roles: dict[str, list[str]] = Field(default_factory=dict)  # provider -> principals given cluster admin
     registry_mirrors: dict[Name, RegistryMirror] = Field(default_factory=dict)
     gpus: list[str] | None = None  # GPU kinds teams may ask for (default: every kind of the hardware table)
+    # Per jurisdiction: the stack secrets provider from that jurisdiction's state bootstrap (docs/state.md),
+    # written into every new stack so its secrets are encrypted by a key inside the jurisdiction.
+    secrets_providers: dict[str, str] = Field(default_factory=dict)
 
     @field_validator("jurisdictions")
     @classmethod
@@ -70,6 +73,13 @@ class Platform(Strict):
         if unknown:
             raise ValueError(f"known jurisdictions ({', '.join(known_jurisdictions())}), not {unknown}")
         return v
+
+    @model_validator(mode="after")
+    def _providers_for_allowed_jurisdictions(self) -> Platform:
+        stray = sorted(set(self.secrets_providers) - set(self.jurisdictions))
+        if stray:
+            raise ValueError(f"secrets_providers only for allowed jurisdictions {self.jurisdictions}, not {stray}")
+        return self
 
     @field_validator("gpus")
     @classmethod

@@ -49,8 +49,8 @@ from policies.resources import (
     truthy,
 )
 from policies.security.gcp_rules import gcp_rules
-from policies.security.serving import serving_security_rules
 from policies.security.link_rules import link_rules
+from policies.security.serving import serving_security_rules
 
 PACK = "gpufabric-security"
 ANYWHERE = {"0.0.0.0/0", "::/0"}

@@ -93,6 +93,19 @@ def test_exhausted_pool_exits_2_naming_the_network(cli, project: Path) -> None:
     assert snapshot(project) == before
 
 
+def test_state_outside_the_jurisdiction_is_refused_before_writing(cli, project: Path) -> None:
+    """`new` runs the same state-location rule as `check`: no secrets provider in the jurisdiction, no stack."""
+    platform = yaml.safe_load((project / "platform.yaml").read_text())
+    platform["secrets_providers"] = {"eu": "awskms://alias/state?region=us-east-1"}
+    other = project / "us-key-platform.yaml"
+    other.write_text(yaml.safe_dump(platform))
+    before = snapshot(project)
+    result = cli("new", "demo", "--template", "onprem-airgapped", "--non-interactive", "--platform", str(other))
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "state-location" in result.stderr and "us-east-1" in result.stderr
+    assert snapshot(project) == before
+
+
 def test_existing_stack_is_never_overwritten(cli, project: Path) -> None:
     before = snapshot(project)
     result = cli("new", "onprem-only", "--template", "onprem-airgapped", "--non-interactive")
