@@ -112,6 +112,7 @@ def test_cli_needs_a_site_when_several_have_links(write_stack, example_fabric) -
     muc.update(name="muc-onprem", network={"pods": "10.70.0.0/16", "services": "10.71.0.0/20", "nodes": "10.72.0.0/22"})
     muc["vpn"] = {"public_ips": ["85.214.10.30"], "asn": 65020}
     d["sites"].append(muc)
+    d["serving"]["sites"]["muc-onprem"] = {**d["serving"]["sites"]["fra-onprem"], "internal_address": "10.72.3.240"}
     d["links"].append({"name": "muc-stockholm", "onprem": "muc-onprem", "cloud": "aws-stockholm", "cloud_asn": 64601})
     path = write_stack(d, extra_config=SECRET_CONFIG)
     result = CliRunner().invoke(app, ["vpn", "--config", str(path)])

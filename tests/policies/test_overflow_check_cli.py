@@ -21,6 +21,7 @@ def test_check_evaluates_the_overflow_pack_and_passes_the_example() -> None:
 
 def test_untolerated_taint_through_the_escape_hatch_fails_check(tmp_path: Path) -> None:
     fab = fabric("eu-sovereign")
+    aws_site(fab)["cluster"]["autoscaler"] = "managed-node-groups"  # node groups take escape hatches
     spot = next(t for t in aws_site(fab)["tiers"] if t["kind"] == "spot")
     spot["node_group_args"] = {"taints": [{"key": "dedicated", "value": "batch", "effect": "NO_SCHEDULE"}]}
     result = check("--config", str(write(tmp_path, "tainted", fab)), "--format", "json")

@@ -1,6 +1,6 @@
 """The overflow proofs on the real eu-sovereign plan (offline engine): the plan is clean, the reservation is
 found with its plan id and owning tier, and hand-edited copies of the plan's own objects fail naming the
-rule and the object. Karpenter objects are added by hand in Karpenter's shape where the plan has none yet."""
+rule and the object (the Stockholm site runs Karpenter, so its NodePools and EC2NodeClass are the plan's own)."""
 
 from __future__ import annotations
 
@@ -51,61 +51,29 @@ def edit(type_: str, name: str, change: Callable[[dict[str, Any]], None]) -> Cal
     return apply
 
 
-def karpenter_pair(rid: str, tier: str = "h100-reserved") -> Callable[[list[dict]], None]:
-    """Adds a reserved NodePool and its EC2NodeClass (Karpenter's shape) selecting reservation `rid`."""
+NODE_CLASS = "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"
+
+
+def select_reservation(rid: str) -> Callable[[list[dict]], None]:
+    """The plan's own EC2NodeClass, hand-edited to select reservation `rid`."""
 
     def apply(items: list[dict]) -> None:
-        items.append(
-            {
-                "type": "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass",
-                "urn": "urn:pulumi:eu-sovereign::gpufabric::kubernetes:karpenter.k8s.aws/v1:EC2NodeClass::nc",
-                "name": "nc",
-                "inputs": {
-                    "metadata": {"name": "aws-stockholm-gpu", "labels": {"gpufabric.io/site": "aws-stockholm"}},
-                    "spec": {
-                        "amiSelectorTerms": [{"alias": "al2023@latest"}],
-                        "role": "aws-stockholm-nodes",
-                        "subnetSelectorTerms": [{"tags": {"gpufabric:site": "aws-stockholm"}}],
-                        "securityGroupSelectorTerms": [{"tags": {"gpufabric:site": "aws-stockholm"}}],
-                        "capacityReservationSelectorTerms": [{"id": rid}],
-                    },
-                },
-            }
-        )
-        labels = {"gpufabric.io/site": "aws-stockholm", "gpufabric.io/tier": tier}
-        items.append(
-            {
-                "type": "kubernetes:karpenter.sh/v1:NodePool",
-                "urn": f"urn:pulumi:eu-sovereign::gpufabric::kubernetes:karpenter.sh/v1:NodePool::{tier}",
-                "name": tier,
-                "inputs": {
-                    "metadata": {"name": f"aws-stockholm-{tier}", "labels": labels},
-                    "spec": {
-                        "weight": 90,
-                        "limits": {"nvidia.com/gpu": 8},
-                        "template": {
-                            "metadata": {"labels": labels},
-                            "spec": {
-                                "nodeClassRef": {
-                                    "group": "karpenter.k8s.aws",
-                                    "kind": "EC2NodeClass",
-                                    "name": "aws-stockholm-gpu",
-                                },
-                                "requirements": [
-                                    {"key": "karpenter.sh/capacity-type", "operator": "In", "values": ["reserved"]},
-                                    {
-                                        "key": "node.kubernetes.io/instance-type",
-                                        "operator": "In",
-                                        "values": ["p5.48xlarge"],
-                                    },
-                                ],
-                                "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}],
-                            },
-                        },
-                    },
-                },
-            }
-        )
+        [node_class] = [r for r in items if r["type"] == NODE_CLASS]
+        node_class["inputs"]["spec"]["capacityReservationSelectorTerms"] = [{"id": rid}]
+
+    return apply
+
+
+def node_group_for(tier: str) -> Callable[[list[dict]], None]:
+    """A managed node group for a tier Karpenter already runs (a copy of the system group, relabelled)."""
+
+    def apply(items: list[dict]) -> None:
+        [system] = [r for r in items if r["type"] == "aws:eks/nodeGroup:NodeGroup"]
+        group = copy.deepcopy(system)
+        group["name"] = group["inputs"]["nodeGroupName"] = f"aws-stockholm-{tier}"
+        group["urn"] = system["urn"].rsplit("::", 1)[0] + f"::aws-stockholm-{tier}"
+        group["inputs"]["labels"] = {"gpufabric.io/site": "aws-stockholm", "gpufabric.io/tier": tier}
+        items.append(group)
 
     return apply
 
@@ -134,10 +102,10 @@ ROWS: list[tuple[str, Callable[[list[dict]], None], str, str, str]] = [
      "overflow-gpu-taints-tolerated", "gcp-eemshaven-l4-spot", "team=batch"),
     ("compute-class-typo", edit(CC, "gcp-eemshaven-compute-class", typo), "crd-schema-valid", "gcp-eemshaven-gpu",
      "DoNotScale"),
-    ("nodepool-beside-node-group", karpenter_pair("cr-0"), "overflow-single-autoscaler", "aws-stockholm-h100-reserved",
-     "two engines"),
-    ("selector-names-unknown-reservation", karpenter_pair("cr-0123abc"), "overflow-reservation-selected",
-     "aws-stockholm-h100-reserved", "cr-0123abc"),
+    ("node-group-beside-nodepool", node_group_for("h100-reserved"), "overflow-single-autoscaler",
+     "aws-stockholm-h100-reserved", "two engines"),
+    ("selector-names-unknown-reservation", select_reservation("cr-0123abc"), "overflow-reservation-selected",
+     "'h100-reserved'", "idle"),
 ]  # fmt: skip
 
 
@@ -149,9 +117,7 @@ def test_hand_edited_copies_of_the_plan_fail(eu_plan, change, rule: str, name: s
     assert any(p == rule and name in m and word in m for p, m in found), found
 
 
-def test_a_nodepool_selecting_the_plans_own_reservation_passes_the_reservation_proof(eu_plan) -> None:
-    items = copy.deepcopy(eu_plan.resources)
-    karpenter_pair(planned_reservation_id(items))(items)
-    found = run(eu_plan, items)
-    assert [p for p, _ in found if p == "overflow-reservation-selected"] == []
-    assert {p for p, _ in found} == {"overflow-single-autoscaler"}  # the plan's node group still runs that tier
+def test_the_plans_node_class_selects_exactly_the_planned_reservation(eu_plan) -> None:
+    [node_class] = [r for r in eu_plan.resources if r["type"] == NODE_CLASS]
+    terms = node_class["inputs"]["spec"]["capacityReservationSelectorTerms"]
+    assert terms == [{"id": planned_reservation_id(eu_plan.resources)}]
