@@ -193,9 +193,17 @@ def remote_address(site: str) -> str:
 
 
 def site_addresses(spec: FabricSpec) -> dict[str, str]:
-    """Every site's address as the gateway dials it: its own site by cluster DNS, the others by their names."""
+    """Every site's address as the gateway dials it: its own site by cluster DNS; another site by the
+    internal address its stack declares (on-prem `serving.sites.<site>.internal_address`), else by name."""
     here = gateway_site(spec)
-    return {s.name: local_address() if s.name == here else remote_address(s.name) for s in spec.sites}
+    declared = {} if spec.serving is None else {n: s.internal_address for n, s in spec.serving.sites.items()}
+
+    def address(site: str) -> str:
+        if site == here:
+            return local_address()
+        return str(declared[site]) if declared.get(site) is not None else remote_address(site)
+
+    return {s.name: address(s.name) for s in spec.sites}
 
 
 def backends(spec: FabricSpec, facts: ServingFacts, addresses: dict[str, str], file: str) -> list[Backend]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from gpufabric.core.errors import InputError
-from gpufabric.decide.gateway import GpuServing, ServingFacts, backends, gateway_site, site_slots
+from gpufabric.decide.gateway import GpuServing, ServingFacts, backends, gateway_site, site_addresses, site_slots
 from gpufabric.spec.load import parse_fabric
 
 # Independent of the shipped profile: the figures below are computed by hand from these rows.
@@ -123,3 +123,13 @@ def test_bad_profile_is_a_located_input_error(facts: ServingFacts, where: str, w
         site_slots(_fabric([ONPREM, STOCKHOLM]), facts, "stack.yaml")
     assert err.value.where == where
     assert all(w in err.value.message for w in words), err.value.message
+
+
+def test_addresses_local_by_cluster_dns_onprem_by_its_declared_address_cloud_by_name() -> None:
+    here_onprem = site_addresses(_fabric([ONPREM, STOCKHOLM]))
+    assert here_onprem == {
+        "fra-onprem": "vllm.inference.svc.cluster.local",
+        "aws-stockholm": "vllm-internal.aws-stockholm.internal",
+    }
+    here_cloud = site_addresses(_fabric([ONPREM, STOCKHOLM], gateway={"site": "aws-stockholm"}))
+    assert here_cloud == {"fra-onprem": "10.62.3.240", "aws-stockholm": "vllm.inference.svc.cluster.local"}
