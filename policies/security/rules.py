@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from gpufabric.core.autoscaling import EC2_NODECLASS_TYPE
 from gpufabric.core.aws_baseline import (
     CNI_NAMESPACE,
     CNI_POLICY,
@@ -176,6 +177,15 @@ def _key_refs(res: Res) -> Iterator[tuple[str, Any]]:
             ebs = as_mapping(as_mapping(m).get("ebs"))
             name = f"volume {as_mapping(m).get('deviceName', '?')}"
             yield name, ebs.get("kmsKeyId") if truthy(ebs.get("encrypted")) else None
+    elif t == EC2_NODECLASS_TYPE:  # Karpenter launches the nodes: its node class holds their volumes
+        spec = as_mapping(p.get("spec"))
+        mappings = [m for m in as_list(spec.get("blockDeviceMappings")) if as_mapping(m).get("ebs") is not None]
+        if not mappings:
+            yield "node volumes (no blockDeviceMappings: the AMI's unencrypted default applies)", None
+        for m in mappings:
+            ebs = as_mapping(as_mapping(m).get("ebs"))
+            name = f"volume {as_mapping(m).get('deviceName', '?')}"
+            yield name, ebs.get("kmsKeyID") if truthy(ebs.get("encrypted")) else None
     elif t == "aws:ebs/volume:Volume":
         yield "EBS volume", p.get("kmsKeyId") if truthy(p.get("encrypted")) else None
     elif t == "aws:ec2/instance:Instance":
@@ -216,6 +226,14 @@ def _key_refs(res: Res) -> Iterator[tuple[str, Any]]:
         yield "node boot disks", dig(p, "nodeConfig", "bootDiskKmsKey")
 
 
+def _site_region(res: Res, stack: StackContext) -> str | None:
+    """The region of the site a Kubernetes object belongs to (its `gpufabric.io/site` label), from the spec."""
+    site = as_mapping(as_mapping(res.props.get("metadata")).get("labels")).get("gpufabric.io/site")
+    fabric = stack.fabric
+    found = [s for s in (fabric.sites if fabric is not None else []) if s.name == site]
+    return getattr(found[0], "region", None) if found else None
+
+
 def check_cmk_encryption(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator[str]:
     """Rule 5: data at rest is encrypted with a customer-managed key that lives in the same jurisdiction
     as what it protects. KMS keys themselves rotate and are single-region."""
@@ -232,6 +250,8 @@ def check_cmk_encryption(res: Res, cfg: ResolvedConfig, stack: StackContext) -> 
         if res.package == "aws":
             key_region, own_region = arn_region(key), aws_region(res, stack)
             provider = "aws"
+        elif res.type == EC2_NODECLASS_TYPE:
+            key_region, own_region, provider = arn_region(key), _site_region(res, stack), "aws"
         else:
             key_region = gcp_key_location(key)
             own = gcp_locations(res, stack)
@@ -261,6 +281,13 @@ def check_imdsv2(res: Res, cfg: ResolvedConfig, stack: StackContext) -> Iterator
             yield "metadataOptions.httpPutResponseHopLimit is unset (EKS node groups then default to 2), expected 1"
         elif hops is not None and _number(hops) != 1:
             yield f"metadataOptions.httpPutResponseHopLimit is {hops}, expected 1 (pods must not reach IMDS)"
+    elif res.type == EC2_NODECLASS_TYPE:  # Karpenter's defaults are IMDSv2 and hop limit 1: only overrides fail
+        options = as_mapping(as_mapping(res.props.get("spec")).get("metadataOptions"))
+        tokens, hops = options.get("httpTokens"), options.get("httpPutResponseHopLimit")
+        if tokens is not None and tokens != "required":
+            yield f"spec.metadataOptions.httpTokens is {tokens}, expected 'required' (IMDSv2 only)"
+        if hops is not None and _number(hops) != 1:
+            yield f"spec.metadataOptions.httpPutResponseHopLimit is {hops}, expected 1 (pods must not reach IMDS)"
 
 
 def _number(value: Any) -> float | None:
@@ -613,7 +640,8 @@ RULES: tuple[Rule, ...] = (
         id="imdsv2-required",
         number=8,
         pack=PACK,
-        description="GPU launch templates and instances require IMDSv2 (metadata session tokens).",
+        description="GPU launch templates, instances and Karpenter node classes require IMDSv2 (metadata "
+        "session tokens) with a hop limit of 1.",
         severity=Severity.HIGH,
         remediation="Keep metadataOptions.httpTokens 'required'; do not override it in launch_template_args.",
         check=check_imdsv2,
