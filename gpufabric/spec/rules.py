@@ -60,6 +60,7 @@ def spec_issues(spec: FabricSpec) -> list[Issue]:
         *_gateway_site(spec),
         *[Issue(path, expected, found, policy) for path, expected, found, policy in serving_problems(spec)],
         *_hatches_have_a_target(spec),
+        *_node_group_names_fit(spec),
         *(Issue(path, expected, found) for path, expected, found in link_problems(spec.sites, spec.links)),
     ]
 
@@ -98,6 +99,33 @@ def _hatches_have_a_target(spec: FabricSpec) -> list[Issue]:
                             f"{key} with {', '.join(sorted(getattr(tier, key)))}",
                         )
                     )
+    return issues
+
+
+EKS_NODE_GROUP_NAME_MAX = 63  # EKS CreateNodegroup: nodegroupName is at most 63 characters
+
+
+def _node_group_names_fit(spec: FabricSpec) -> list[Issue]:
+    """Under the Cluster Autoscaler node groups get physical names (`<site>-<tier>[-<zone>]`, the expander's
+    patterns match them), so a long site and tier name would fail at deploy time: refuse it here. The zone
+    part is the longest of the site's declared zones, else the region plus its zone letter."""
+    issues = []
+    for i, site in enumerate(spec.sites):
+        if not isinstance(site, AwsSiteSpec) or site.cluster.autoscaler != "cluster-autoscaler":
+            continue
+        zones = site.network.availability_zones or [f"{site.region}a"]
+        zone = max(zones, key=len)
+        for t, tier in enumerate(site.tiers):
+            longest = f"{site.name}-{tier.name}-{zone}"
+            if len(longest) > EKS_NODE_GROUP_NAME_MAX:
+                issues.append(
+                    Issue(
+                        ("sites", i, "tiers", t, "name"),
+                        f"site and tier names short enough that node group names like {longest!r} stay within "
+                        f"{EKS_NODE_GROUP_NAME_MAX} characters (the Cluster Autoscaler needs them named)",
+                        f"{len(longest)} characters",
+                    )
+                )
     return issues
 
 

@@ -329,6 +329,18 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         ["'modle'"],
     ),
     (
+        "cluster-autoscaler-node-group-name-too-long",
+        lambda d: (
+            d.update(jurisdiction="us"),
+            site(d).update(name="aws-govcloud-production1", region="us-gov-west-1"),
+            site(d)["network"].pop("availability_zones", None),
+            site(d).setdefault("cluster", {}).update(autoscaler="cluster-autoscaler"),
+            tier(d, "l40s-spot").update(name="l40s-spot-burst-capacity"),
+        ),
+        "gpufabric:fabric.sites[aws-govcloud-production1].tiers[l40s-spot-burst-capacity].name",
+        ["63 characters", "'aws-govcloud-production1-l40s-spot-burst-capacity-us-gov-west-1a'", "64"],
+    ),
+    (
         "wrong-type",
         lambda d: tier(d, "l40s-spot").update(max="lots"),
         f"{SPOT}.max",
