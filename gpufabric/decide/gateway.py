@@ -17,7 +17,6 @@ to read `gpufabric.sizing` (components, cli): decide and sizing are siblings and
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -27,10 +26,11 @@ from gpufabric.core.errors import InputError
 from gpufabric.core.vocabulary import CONFIG_KEY
 from gpufabric.decide.baseline import INFERENCE_NAMESPACE
 from gpufabric.decide.overflow import overflow_order
+from gpufabric.decide.serving import ReplicaShape, site_capacity
 from gpufabric.spec import FabricSpec, SiteSpec
 from gpufabric.spec.serving import ServingSpec
 from gpufabric.spec.sites import OnpremSiteSpec
-from gpufabric.spec.tiers import CommittedTier, ElasticTier
+from gpufabric.spec.tiers import CommittedTier
 
 SERVICE_NAME = "vllm"  # the inference server's Service in INFERENCE_NAMESPACE on every site
 INTERNAL_SERVICE_NAME = "vllm-internal"  # its internal-only LoadBalancer Service, reached from other sites
@@ -129,15 +129,10 @@ def _tier_machine(site: SiteSpec, tier: object) -> hardware.MachineType:
 
 
 def _slots(site: SiteSpec, facts: ServingFacts, file: str, *, committed: bool) -> int:
-    """Concurrency slots of a site's committed tiers (or, `committed=False`, of its elastic tiers at max)."""
-    gpus: dict[str, int] = defaultdict(int)
+    """Concurrency slots of a site's committed tiers (or, `committed=False`, of its elastic tiers at max): the
+    replicas the inference service runs there (`decide.serving.site_capacity`, the one count of replicas)
+    times the requests each admits (`--max-num-seqs`, the site's concurrency at the SLO)."""
     for tier in site.tiers:
-        if committed and isinstance(tier, CommittedTier):
-            nodes = tier.count
-        elif not committed and isinstance(tier, ElasticTier):
-            nodes = tier.max
-        else:
-            continue
         machine = _tier_machine(site, tier)
         if machine.gpu not in facts.gpus:
             raise InputError(
@@ -147,10 +142,10 @@ def _slots(site: SiteSpec, facts: ServingFacts, file: str, *, committed: bool) -
                 machine.gpu,
                 hint=f"Add a {machine.gpu} row to the profile ({facts.source}).",
             )
-        gpus[machine.gpu] += nodes * machine.gpus_per_node
-    return sum(
-        (n // facts.gpus[kind].gpus_per_replica) * facts.gpus[kind].concurrency_at_slo for kind, n in gpus.items()
-    )
+    shapes = {kind: ReplicaShape(row.gpus_per_replica, row.concurrency_at_slo) for kind, row in facts.gpus.items()}
+    capacity = site_capacity(site, shapes)
+    replicas = capacity.committed_replicas if committed else capacity.elastic_replicas
+    return replicas * capacity.concurrency_at_slo
 
 
 def site_slots(spec: FabricSpec, facts: ServingFacts, file: str) -> list[SiteSlots]:

@@ -80,16 +80,18 @@ def test_backends_in_spill_order_with_maxconn(sites: list[dict[str, Any]], repli
 
 
 def test_gpus_per_replica_divides_gpus_before_concurrency() -> None:
-    # 16 H100 / 3 GPUs per replica = 5 replicas (rounded down) x 10 = 50 slots / 2 = 25.
-    facts = ServingFacts("m", {"H100": GpuServing(3, 10)}, "p.yaml")
-    assert site_slots(_fabric([ONPREM, STOCKHOLM]), facts, "s.yaml")[0].slots == 50
+    # A replica never spans nodes: 8 H100 // 3 GPUs per replica = 2 replicas per node x 2 nodes = 4 replicas
+    # (not 16 // 3 = 5: the fifth would need GPUs from both nodes) x 10 = 40 slots / 2 gateway replicas = 20.
+    facts = ServingFacts("m", {"H100": GpuServing(3, 10), "L40S": GpuServing(1, 10)}, "p.yaml")
+    assert site_slots(_fabric([ONPREM, STOCKHOLM]), facts, "s.yaml")[0].slots == 40
     assert (
-        backends(_fabric([ONPREM, STOCKHOLM]), facts, {"fra-onprem": "a", "aws-stockholm": "b"}, "s")[0].maxconn == 25
+        backends(_fabric([ONPREM, STOCKHOLM]), facts, {"fra-onprem": "a", "aws-stockholm": "b"}, "s")[0].maxconn == 20
     )
 
 
 def test_maxconn_is_at_least_one() -> None:
-    facts = ServingFacts("m", {"H100": GpuServing(8, 1)}, "p.yaml")  # 1 p5 = 1 replica x 1 slot, 4 gateway replicas
+    # 1 p5 = 1 replica x 1 slot, shared by 4 gateway replicas
+    facts = ServingFacts("m", {"H100": GpuServing(8, 1), "L40S": GpuServing(1, 1)}, "p.yaml")
     found = backends(_fabric([STOCKHOLM, PARIS_SPOT], 4), facts, {"aws-stockholm": "a", "aws-paris": "b"}, "s")
     assert found[0].maxconn == 1
 

@@ -24,7 +24,9 @@ REPO = Path(__file__).resolve().parents[2]
 HAPROXY = shutil.which("haproxy")
 pytestmark = pytest.mark.skipif(HAPROXY is None, reason="haproxy is not installed: `make haproxy` installs it")
 
-FACTS = ServingFacts("Llama-3.1-8B", {"H100": GpuServing(8, 2)}, "test profile")
+FACTS = ServingFacts(  # every GPU kind of eu-sovereign's sites; the capped sites' slots come from H100 alone
+    "Llama-3.1-8B", {"H100": GpuServing(8, 2), "L40S": GpuServing(1, 2), "L4": GpuServing(1, 2)}, "test profile"
+)
 QUEUE_TIMEOUT_MS = 300
 SITES = {"fra-onprem": 2, "aws-stockholm": 1, "gcp-eemshaven": 4}  # site -> requests its stand-in admits
 
