@@ -177,6 +177,8 @@ def engine_rows(plan: Plan) -> list[tuple[str, str, str]]:
         )
         for site, policy in tier_policy(plan.spec).items()
     ]
+
+
 def _render_gateway(plan: Plan, console: Console) -> None:
     """The gateway's servers in spill order, read from the ConfigMap it runs (when the stack serves)."""
     from policies.residency.gateway import CONFIG_FILE, CONFIG_MAP, server_lines

@@ -71,6 +71,7 @@ def registry_host(reference: str) -> str:
     rest = reference.split("://", 1)[-1]
     return rest.split("/", 1)[0].lower()
 
+
 # KEDA (autoscales the model servers on their own queue). Chart `keda` from the project's Helm repository;
 # 2.17.2 is a published release seen in public deployments at the time of writing, NOT verified offline
 # against the repository index: check `helm search repo kedacore/keda --versions` before an upgrade.

@@ -124,10 +124,30 @@ class ServingSpec(Strict):
 
     model: str = Field(min_length=1, max_length=128, description="must match the profile's `model`")
     profile: str | None = Field(
-        default=None, description="sizing profile YAML, relative to the project root; default the built-in one"
+        default=None,
+        description="sizing profile YAML, relative to the project root; default the built-in one",
     )
     port: int = Field(default=8000, ge=1024, le=65535, description="the OpenAI-compatible server's port")
     gateway: GatewaySpec = Field(default_factory=GatewaySpec)
+
+    @field_validator("profile")
+    @classmethod
+    def _inside_the_project(cls, v: str | None) -> str | None:
+        """A relative path to a .yaml/.yml file that cannot leave the project (no `..`, no absolute path)."""
+        if v is None:
+            return v
+        parts = v.split("/")
+        if (
+            not re.fullmatch(r"[A-Za-z0-9_./-]{1,200}", v)
+            or v.startswith("/")
+            or ".." in parts
+            or not v.endswith((".yaml", ".yml"))
+        ):
+            raise ValueError(
+                f"expected a relative path to a .yaml/.yml file inside the project (no '..', not absolute), found {v!r}"
+            )
+        return v
+
     image: ServerImageSpec = Field(default_factory=lambda: ServerImageSpec())
     sites: dict[Name, SiteServingSpec] = Field(
         default_factory=dict, description="per site, by name: where its weights are (every site needs an entry)"

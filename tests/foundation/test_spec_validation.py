@@ -341,6 +341,24 @@ CASES: list[tuple[str, Callable[[dict[str, Any]], Any], str, list[str]]] = [
         ["63 characters", "'aws-govcloud-production1-l40s-spot-burst-capacity-us-gov-west-1a'", "64"],
     ),
     (
+        "serving-profile-absolute",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "profile": "/etc/passwd.yaml"}),
+        "gpufabric:fabric.serving.profile",
+        ["inside the project", "'/etc/passwd.yaml'"],
+    ),
+    (
+        "serving-profile-parent",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "profile": "profiles/../../secrets.yaml"}),
+        "gpufabric:fabric.serving.profile",
+        ["inside the project", "'profiles/../../secrets.yaml'"],
+    ),
+    (
+        "serving-profile-not-yaml",
+        lambda d: d.update(serving={"model": "Llama-3.1-8B", "profile": "profile.txt"}),
+        "gpufabric:fabric.serving.profile",
+        ["inside the project", "'profile.txt'"],
+    ),
+    (
         "wrong-type",
         lambda d: tier(d, "l40s-spot").update(max="lots"),
         f"{SPOT}.max",
