@@ -42,7 +42,9 @@ def vpn_command(
                 "--site",
                 "",
                 f"an on-prem site of {loaded.path} with private links ({', '.join(linked) or 'none has links'})",
-                repr(site) if site is not None else "no --site, and more than one such site",
+                repr(site)
+                if site is not None
+                else ("no --site, and more than one such site" if linked else "a stack without private links"),
             )
         files = render_onprem(chosen, loaded.stack, plans)
         if targets:

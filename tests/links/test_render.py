@@ -120,3 +120,10 @@ def test_cli_needs_a_site_when_several_have_links(write_stack, example_fabric) -
     assert "fra-onprem, muc-onprem" in result.output and "more than one" in result.output
     result = CliRunner().invoke(app, ["vpn", "--config", str(path), "--site", "muc-onprem"])
     assert result.exit_code == 0 and "local_addrs = 85.214.10.30" in result.output
+
+
+def test_cli_on_a_stack_without_links_says_so() -> None:
+    result = CliRunner().invoke(app, ["vpn", "--stack", "us-cloud"])
+    assert result.exit_code == 2, result.output
+    out = " ".join(result.output.split())
+    assert "none has links" in out and "a stack without private links" in out and "more than one" not in out
