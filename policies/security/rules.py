@@ -160,6 +160,19 @@ def check_egress_opted_in(res: Res, cfg: ResolvedConfig, stack: StackContext) ->
 # ------------------------------------------------------------------------------------------- rule 5
 
 
+def _node_volumes(block_devices: Any, *, key_field: str) -> Iterator[tuple[str, Any]]:
+    """Node volumes of a launch template or a Karpenter node class (which spells the key `kmsKeyID`)."""
+    mappings = [m for m in as_list(block_devices) if as_mapping(m).get("ebs") is not None]
+    if not mappings:
+        yield "node volumes (no blockDeviceMappings: the AMI's unencrypted default applies)", None
+    for m in mappings:
+        ebs = as_mapping(as_mapping(m).get("ebs"))
+        yield (
+            f"volume {as_mapping(m).get('deviceName', '?')}",
+            ebs.get(key_field) if truthy(ebs.get("encrypted")) else None,
+        )
+
+
 def _key_refs(res: Res) -> Iterator[tuple[str, Any]]:
     """(what it protects, key reference or None when encryption with a customer key is missing)."""
     t, p = res.type, res.props
@@ -170,22 +183,9 @@ def _key_refs(res: Res) -> Iterator[tuple[str, Any]]:
     elif t == "aws:cloudwatch/logGroup:LogGroup":
         yield "log group", p.get("kmsKeyId")
     elif t == "aws:ec2/launchTemplate:LaunchTemplate":
-        mappings = [m for m in as_list(p.get("blockDeviceMappings")) if as_mapping(m).get("ebs") is not None]
-        if not mappings:
-            yield "node volumes (no blockDeviceMappings: the AMI's unencrypted default applies)", None
-        for m in mappings:
-            ebs = as_mapping(as_mapping(m).get("ebs"))
-            name = f"volume {as_mapping(m).get('deviceName', '?')}"
-            yield name, ebs.get("kmsKeyId") if truthy(ebs.get("encrypted")) else None
+        yield from _node_volumes(p.get("blockDeviceMappings"), key_field="kmsKeyId")
     elif t == EC2_NODECLASS_TYPE:  # Karpenter launches the nodes: its node class holds their volumes
-        spec = as_mapping(p.get("spec"))
-        mappings = [m for m in as_list(spec.get("blockDeviceMappings")) if as_mapping(m).get("ebs") is not None]
-        if not mappings:
-            yield "node volumes (no blockDeviceMappings: the AMI's unencrypted default applies)", None
-        for m in mappings:
-            ebs = as_mapping(as_mapping(m).get("ebs"))
-            name = f"volume {as_mapping(m).get('deviceName', '?')}"
-            yield name, ebs.get("kmsKeyID") if truthy(ebs.get("encrypted")) else None
+        yield from _node_volumes(as_mapping(p.get("spec")).get("blockDeviceMappings"), key_field="kmsKeyID")
     elif t == "aws:ebs/volume:Volume":
         yield "EBS volume", p.get("kmsKeyId") if truthy(p.get("encrypted")) else None
     elif t == "aws:ec2/instance:Instance":
