@@ -46,6 +46,15 @@ _BASE_FABRIC: dict[str, Any] = {
 }
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _every_cli_command_registered() -> None:
+    """Tests drive `gpufabric.cli.app` in-process; commands register when their module loads, so load them all
+    (as `gpufabric --help` does) and no test depends on which other test imported a command first."""
+    from gpufabric.cli import _register
+
+    _register()
+
+
 @pytest.fixture(scope="session")
 def base_fabric() -> Callable[[], dict[str, Any]]:
     """`base_fabric()` -> a fresh, valid `gpufabric:fabric` object (a deep copy) to change in a test."""

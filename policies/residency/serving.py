@@ -98,8 +98,7 @@ def check_serving_weights(res: Res, cfg: ResolvedConfig, stack: StackContext) ->
         if declared is None or model.rstrip("/") != declared.weights.uri.rstrip("/"):
             want = declared.weights.uri if declared is not None else "none declared"
             yield (
-                f"container {name!r} of site {site.name!r} loads {model!r}, not the weights the stack declares "
-                f"({want})"
+                f"container {name!r} of site {site.name!r} loads {model!r}, not the weights the stack declares ({want})"
             )
             continue
         location = declared.weights.location or site.region
