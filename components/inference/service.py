@@ -119,29 +119,19 @@ class InferenceService(pulumi.ComponentResource):
         """The cloud identity that reads the weights (nothing on-prem: the claim is mounted)."""
         w = site.weights
         if w.scheme == "s3" and access.account is not None:
-            import pulumi_aws as aws
+            from components.aws.pod_identity import pod_identity  # pulumi_aws only for AWS sites
 
             opts = pulumi.ResourceOptions(parent=self, provider=access.provider)
-            role = aws.iam.Role(
+            identity = pod_identity(
                 f"{name}-vllm-weights",
-                assume_role_policy=iam.assume_role_policy(access.account, "pods.eks"),
-                opts=opts,
-            )
-            policy = aws.iam.RolePolicy(
-                f"{name}-vllm-weights",
-                role=role.id,
-                policy=iam.bucket_prefix_read_policy(access.account, w.bucket, w.prefix),
-                opts=opts,
-            )
-            association = aws.eks.PodIdentityAssociation(
-                f"{name}-vllm-weights",
+                account=access.account,
                 cluster_name=access.cluster_name,
                 namespace=INFERENCE_NAMESPACE,
                 service_account=SERVER,
-                role_arn=role.arn,
+                policy=iam.bucket_prefix_read_policy(access.account, w.bucket, w.prefix),
                 opts=opts,
             )
-            return [role, policy, association]
+            return [identity.role, identity.policy, identity.association]
         if w.scheme == "gs" and access.project is not None:
             import pulumi_gcp as gcp
 

@@ -12,6 +12,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.aws.pod_identity import pod_identity
 from components.kube.baseline import declare_manifest
 from gpufabric.core import charts
 from gpufabric.decide import cluster_autoscaler as decide
@@ -37,21 +38,13 @@ class ClusterAutoscaler(pulumi.ComponentResource):
     ) -> None:
         super().__init__("gpufabric:aws:ClusterAutoscaler", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        role = aws.iam.Role(
-            f"{name}-cluster-autoscaler", assume_role_policy=iam.assume_role_policy(account, "pods.eks"), opts=child
-        )
-        role_policy = aws.iam.RolePolicy(
+        identity = pod_identity(
             f"{name}-cluster-autoscaler",
-            role=role.name,
-            policy=decide.controller_policy(account, cluster_name),
-            opts=child,
-        )
-        identity = aws.eks.PodIdentityAssociation(
-            f"{name}-cluster-autoscaler",
+            account=account,
             cluster_name=cluster.name,
             namespace=decide.NAMESPACE,
             service_account=decide.SERVICE_ACCOUNT,
-            role_arn=role.arn,
+            policy=decide.controller_policy(account, cluster_name),
             opts=child,
         )
         inside = pulumi.ResourceOptions(parent=self, provider=provider, depends_on=depends_on)
@@ -73,7 +66,7 @@ class ClusterAutoscaler(pulumi.ComponentResource):
             atomic=True,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions.merge(
-                inside, pulumi.ResourceOptions(depends_on=[self.priorities, identity, role_policy])
+                inside, pulumi.ResourceOptions(depends_on=[self.priorities, identity.association, identity.policy])
             ),
         )
         self.register_outputs({"chart_version": chart.version})

@@ -17,6 +17,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from components.aws.pod_identity import pod_identity
 from gpufabric.core import charts
 from gpufabric.decide import iam
 from gpufabric.decide import karpenter as decide
@@ -82,12 +83,12 @@ class Karpenter(pulumi.ComponentResource):
             )
             aws.cloudwatch.EventTarget(f"{name}-karpenter-{event}", rule=rule.name, arn=queue.arn, opts=child)
 
-        controller_role = aws.iam.Role(
-            f"{name}-karpenter", assume_role_policy=iam.assume_role_policy(account, "pods.eks"), opts=child
-        )
-        controller_policy = aws.iam.RolePolicy(
+        identity = pod_identity(
             f"{name}-karpenter",
-            role=controller_role.name,
+            account=account,
+            cluster_name=cluster.name,
+            namespace=decide.NAMESPACE,
+            service_account=decide.SERVICE_ACCOUNT,
             policy=pulumi.Output.all(queue.arn, node_role.arn, data_key_arn).apply(
                 lambda a: decide.controller_policy(
                     account,
@@ -98,14 +99,6 @@ class Karpenter(pulumi.ComponentResource):
                     isolated=isolated,
                 )
             ),
-            opts=child,
-        )
-        identity = aws.eks.PodIdentityAssociation(
-            f"{name}-karpenter",
-            cluster_name=cluster.name,
-            namespace=decide.NAMESPACE,
-            service_account=decide.SERVICE_ACCOUNT,
-            role_arn=controller_role.arn,
             opts=child,
         )
 
@@ -124,7 +117,7 @@ class Karpenter(pulumi.ComponentResource):
             atomic=True,
             cleanup_on_fail=True,
             opts=pulumi.ResourceOptions.merge(
-                inside, pulumi.ResourceOptions(depends_on=[*depends_on, identity, controller_policy])
+                inside, pulumi.ResourceOptions(depends_on=[*depends_on, identity.association, identity.policy])
             ),
         )
         after_release = pulumi.ResourceOptions.merge(
